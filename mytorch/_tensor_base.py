@@ -1,0 +1,489 @@
+"""The Tensor API written once, on top of a handful of engine primitives.
+
+Both ``mytorch.vector.Tensor`` and ``mytorch.micro.Tensor`` subclass
+:class:`TensorBase`. An engine supplies the primitives (``_binary``,
+``_unary``, ``_sum``, ``_max``, ``_reshape``, ``_permute``, ``_expand``,
+``_getitem``, ``_matmul``, ``_softmax``, ``_log_softmax``, ``clamp``,
+``to``, ``_compare``, ``_constant``); everything else (argument checking,
+dims, composites such as ``mean``/``var``/``flatten``, the operators) is
+here, so both engines behave identically and report errors identically.
+
+Example:
+    >>> import mytorch.vector as mt
+    >>> mt.tensor([[1.0, 2.0], [3.0, 4.0]]).mean(dim=0).tolist()
+    [2.0, 3.0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """Map a possibly negative ``dim`` into ``range(ndim)``; error names the valid range."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__} {dim!r}")
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return int(dim) % n
+
+
+def normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+    """``None`` stays None (all dims); an int or sequence becomes a sorted tuple of dims."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = tuple(sorted({normalize_dim(d, ndim) for d in dims}))
+    if len(out) != len(dims):
+        raise ValueError(f"dim {tuple(dims)} names a dimension more than once")
+    return out
+
+
+def parse_shape(args: tuple) -> tuple[int, ...]:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` as PyTorch does."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    shape = []
+    for n in args:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"sizes must be ints, got {type(n).__name__} {n!r} in {args}")
+        shape.append(int(n))
+    return tuple(shape)
+
+
+def broadcast_shapes(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast shape of ``a`` and ``b``, or a ValueError naming both shapes."""
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {a} and {b} cannot be broadcast together (sizes must match or be 1, "
+            "aligned from the last dimension)"
+        ) from None
+
+
+class TensorBase:
+    """Engine-independent part of the Tensor API (see module docstring)."""
+
+    __slots__ = ()
+    __array_priority__ = 1000
+    __array_ufunc__ = None  # make ``ndarray * Tensor`` call Tensor.__rmul__
+
+    # ------------------------------------------------------------ basic facts
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def dim(self) -> int:
+        return len(self.shape)
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the size of one dimension."""
+        if dim is None:
+            return tuple(self.shape)
+        return self.shape[normalize_dim(dim, self.ndim)]
+
+    def numel(self) -> int:
+        return int(math.prod(self.shape))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.numel() != 1:
+            raise ValueError(
+                f"a Tensor with {self.numel()} elements (shape {tuple(self.shape)}) "
+                "cannot be converted to a Python scalar"
+            )
+        return self.numpy().reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of a Tensor with {self.numel()} elements is ambiguous"
+            )
+        return bool(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if spec and self.numel() == 1:
+            return format(self.item(), spec)
+        return repr(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def requires_grad_(self, requires_grad: bool = True):
+        """Set ``requires_grad`` in place (only on leaves; floating dtypes only)."""
+        if not requires_grad and not self.is_leaf:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use .detach() "
+                "to get a tensor that does not require grad"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    # ------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        return self._binary("add", other)
+
+    def __radd__(self, other):
+        return self._binary("add", other, reverse=True)
+
+    def __sub__(self, other):
+        return self._binary("sub", other)
+
+    def __rsub__(self, other):
+        return self._binary("sub", other, reverse=True)
+
+    def __mul__(self, other):
+        return self._binary("mul", other)
+
+    def __rmul__(self, other):
+        return self._binary("mul", other, reverse=True)
+
+    def __truediv__(self, other):
+        return self._binary("div", other)
+
+    def __rtruediv__(self, other):
+        return self._binary("div", other, reverse=True)
+
+    def __pow__(self, other):
+        return self._binary("pow", other)
+
+    def __rpow__(self, other):
+        return self._binary("pow", other, reverse=True)
+
+    def __neg__(self):
+        return self._unary("neg")
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self._unary("abs")
+
+    def __matmul__(self, other):
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return self._constant(other).matmul(self)
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    neg = __neg__
+
+    def pow(self, exponent):
+        return self._binary("pow", exponent)
+
+    def maximum(self, other):
+        return self._binary("maximum", other)
+
+    def minimum(self, other):
+        return self._binary("minimum", other)
+
+    # comparisons: tensors of bool, never part of the graph
+    def __lt__(self, other):
+        return self._compare(np.less, other)
+
+    def __le__(self, other):
+        return self._compare(np.less_equal, other)
+
+    def __gt__(self, other):
+        return self._compare(np.greater, other)
+
+    def __ge__(self, other):
+        return self._compare(np.greater_equal, other)
+
+    def __eq__(self, other):  # type: ignore[override]
+        return self._compare(np.equal, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return self._compare(np.not_equal, other)
+
+    __hash__ = object.__hash__
+
+    def eq(self, other):
+        return self == other
+
+    # ------------------------------------------------------------ elementwise math
+    def exp(self):
+        return self._unary("exp")
+
+    def log(self):
+        return self._unary("log")
+
+    def sqrt(self):
+        return self._unary("sqrt")
+
+    def abs(self):
+        return self._unary("abs")
+
+    def sin(self):
+        return self._unary("sin")
+
+    def cos(self):
+        return self._unary("cos")
+
+    def tanh(self):
+        return self._unary("tanh")
+
+    def sigmoid(self):
+        return self._unary("sigmoid")
+
+    def relu(self):
+        return self._unary("relu")
+
+    def square(self):
+        return self * self
+
+    def rsqrt(self):
+        return 1 / self.sqrt()
+
+    def clip(self, min=None, max=None):  # noqa: A002 - torch's argument names
+        return self.clamp(min, max)
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim: bool = False, *, axis=None):
+        dims = normalize_dims(axis if dim is None else dim, self.ndim)
+        return self._sum(dims, keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False, *, axis=None):
+        dims = normalize_dims(axis if dim is None else dim, self.ndim)
+        count = self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
+        return self._sum(dims, keepdim) / max(count, 1)
+
+    def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
+        """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+        if unbiased is not None:
+            correction = int(bool(unbiased))
+        dims = normalize_dims(dim, self.ndim)
+        count = self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
+        centred = self - self.mean(dim=dims, keepdim=True)
+        return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
+
+    def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
+        return self.var(dim, keepdim, correction=correction, unbiased=unbiased).sqrt()
+
+    def _max_or_min(self, dim, keepdim: bool, minimum: bool):
+        if dim is None:
+            if self.numel() == 0:
+                raise RuntimeError("max()/min() of an empty tensor")
+            return self._max(None, False, minimum)
+        d = normalize_dim(dim, self.ndim)
+        values = self._max(d, keepdim, minimum)
+        pick = np.argmin if minimum else np.argmax
+        index = pick(self.numpy(), axis=d)
+        if keepdim:
+            index = np.expand_dims(index, d)
+        return MaxResult(values, self._constant(index.astype(np.int64)))
+
+    def max(self, dim=None, keepdim: bool = False):
+        """Max of all elements, or ``(values, indices)`` along ``dim``; a tensor argument: elementwise."""
+        if isinstance(dim, TensorBase):
+            return self.maximum(dim)
+        return self._max_or_min(dim, keepdim, minimum=False)
+
+    def min(self, dim=None, keepdim: bool = False):
+        if isinstance(dim, TensorBase):
+            return self.minimum(dim)
+        return self._max_or_min(dim, keepdim, minimum=True)
+
+    def amax(self, dim=None, keepdim: bool = False):
+        return self._max(None if dim is None else normalize_dim(dim, self.ndim), keepdim, False)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        return self._arg(np.argmax, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        return self._arg(np.argmin, dim, keepdim)
+
+    def _arg(self, pick, dim, keepdim):
+        data = self.numpy()
+        if dim is None:
+            return self._constant(np.asarray(pick(data), dtype=np.int64))
+        d = normalize_dim(dim, self.ndim)
+        index = pick(data, axis=d)
+        return self._constant((np.expand_dims(index, d) if keepdim else index).astype(np.int64))
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        d = normalize_dim(dim, self.ndim)
+        shift = self.detach().amax(d, keepdim=True)
+        out = (self - shift).exp()._sum((d,), True).log() + shift
+        return out if keepdim else out.squeeze(d)
+
+    # ------------------------------------------------------------ softmax family
+    def softmax(self, dim: int):
+        return self._softmax(normalize_dim(dim, self.ndim))
+
+    def log_softmax(self, dim: int):
+        return self._log_softmax(normalize_dim(dim, self.ndim))
+
+    # ------------------------------------------------------------ shape
+    def reshape(self, *shape):
+        shape = parse_shape(shape)
+        n = self.numel()
+        if shape.count(-1) > 1:
+            raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+        known = math.prod(s for s in shape if s != -1)
+        if -1 in shape:
+            if known == 0 or n % known:
+                raise ValueError(
+                    f"reshape: shape {shape} is invalid for input of shape "
+                    f"{tuple(self.shape)} ({n} elements)"
+                )
+            shape = tuple(n // known if s == -1 else s for s in shape)
+        elif known != n:
+            raise ValueError(
+                f"reshape: shape {shape} is invalid for input of shape {tuple(self.shape)} "
+                f"({n} elements)"
+            )
+        return self._reshape(shape)
+
+    view = reshape
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s = normalize_dim(start_dim, self.ndim)
+        e = normalize_dim(end_dim, self.ndim)
+        if s > e:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = tuple(self.shape)
+        return self.reshape(shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
+
+    def squeeze(self, dim=None):
+        shape = tuple(self.shape)
+        if dim is None:
+            return self.reshape(tuple(n for n in shape if n != 1))
+        dims = normalize_dims(dim, self.ndim) or ()
+        return self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+
+    def unsqueeze(self, dim: int):
+        d = normalize_dim(dim, self.ndim + 1)
+        shape = tuple(self.shape)
+        return self.reshape(shape[:d] + (1,) + shape[d:])
+
+    def permute(self, *dims):
+        dims = parse_shape(dims)
+        if len(dims) != self.ndim:
+            raise ValueError(
+                f"permute: got {len(dims)} dims {dims} for a tensor of {self.ndim} dims "
+                f"(shape {tuple(self.shape)})"
+            )
+        axes = tuple(normalize_dim(d, self.ndim) for d in dims)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"permute: dims {dims} repeat a dimension")
+        return self._permute(axes)
+
+    def transpose(self, dim0: int, dim1: int):
+        axes = list(range(self.ndim))
+        a, b = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
+        axes[a], axes[b] = axes[b], axes[a]
+        return self._permute(tuple(axes))
+
+    def t(self):
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dims, got shape {tuple(self.shape)}")
+        return self.transpose(0, 1) if self.ndim == 2 else self
+
+    @property
+    def T(self):
+        return self._permute(tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes):
+        sizes = parse_shape(sizes)
+        shape = tuple(self.shape)
+        if len(sizes) < len(shape):
+            raise ValueError(
+                f"expand: the number of sizes {sizes} must be >= the tensor's dims {shape}"
+            )
+        lead = len(sizes) - len(shape)
+        target = []
+        for i, n in enumerate(sizes):
+            old = shape[i - lead] if i >= lead else None
+            if n == -1:
+                if old is None:
+                    raise ValueError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
+                n = old
+            if old is not None and old != 1 and old != n:
+                raise ValueError(
+                    f"expand: the size {old} of dim {i - lead} of shape {shape} cannot "
+                    f"be expanded to {n} (target {sizes})"
+                )
+            target.append(n)
+        target = tuple(target)
+        return self if target == shape else self._expand(target)
+
+    def expand_as(self, other):
+        return self.expand(*other.shape)
+
+    def contiguous(self):
+        return self
+
+    # ------------------------------------------------------------ linear algebra
+    def matmul(self, other):
+        other = self._constant(other) if not isinstance(other, TensorBase) else other
+        a_shape, b_shape = tuple(self.shape), tuple(other.shape)
+        if not a_shape or not b_shape:
+            raise ValueError(f"matmul: both operands need at least 1 dim, got {a_shape} @ {b_shape}")
+        if a_shape[-1] != b_shape[0 if len(b_shape) == 1 else -2]:
+            raise ValueError(
+                f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied "
+                f"({a_shape[-1]} != {b_shape[0 if len(b_shape) == 1 else -2]})"
+            )
+        broadcast_shapes("matmul (batch dims)", a_shape[:-2], b_shape[:-2])
+        a = self.unsqueeze(0) if len(a_shape) == 1 else self
+        b = other.unsqueeze(-1) if len(b_shape) == 1 else other
+        out = a._matmul(b)
+        if len(b_shape) == 1:
+            out = out.squeeze(-1)
+        if len(a_shape) == 1:
+            out = out.squeeze(-2)
+        return out
+
+    mm = matmul
+
+    # ------------------------------------------------------------ helpers for engines
+    def _operand_shape(self, op: str, other: Any) -> None:
+        """Raise a clear error when ``other`` cannot broadcast with ``self``."""
+        shape = getattr(other, "shape", ())
+        broadcast_shapes(op, tuple(self.shape), tuple(shape))

@@ -1,0 +1,466 @@
+"""The vector engine's Tensor: a numpy array plus the autograd bookkeeping.
+
+The API itself (operators, reductions, shapes, errors) is written once in
+``mytorch._tensor_base``; this class supplies the primitives as graph nodes
+from ``ops.py``, in-place operations guarded by a version counter, and
+``backward``.
+
+Example:
+    >>> import mytorch.vector as mt
+    >>> x = mt.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    >>> y = (x.relu() * 2).sum(); y.backward(); x.grad.tolist()
+    [2.0, 0.0, 2.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype, _graph
+from .._tensor_base import TensorBase, broadcast_shapes
+from . import node as _node
+from . import ops
+
+_BINARY = {
+    "add": ops.Add,
+    "sub": ops.Sub,
+    "mul": ops.Mul,
+    "div": ops.Div,
+    "pow": ops.Pow,
+    "maximum": ops.Maximum,
+    "minimum": ops.Minimum,
+}
+_UNARY = {
+    "neg": ops.Neg,
+    "exp": ops.Exp,
+    "log": ops.Log,
+    "sqrt": ops.Sqrt,
+    "abs": ops.Abs,
+    "sin": ops.Sin,
+    "cos": ops.Cos,
+    "tanh": ops.Tanh,
+    "sigmoid": ops.Sigmoid,
+    "relu": ops.Relu,
+}
+
+
+def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
+    """Convert user data to an array: Python floats take the default dtype, numpy keeps its own."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
+        if arr.dtype == np.float64 and not isinstance(data, np.generic):
+            arr = arr.astype(_dtype.get_default_dtype())
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
+    ):
+        raise TypeError(f"tensor data must be numeric, got dtype {arr.dtype} from {type(data).__name__}")
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr
+
+
+class Tensor(TensorBase):
+    """An n-dimensional array that records operations for reverse-mode autograd."""
+
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "__weakref__")
+
+    _engine: Any = None  # set to the ``mytorch.vector`` module on import
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self.data = np.array(as_array(data, _dtype.as_dtype(dtype)), copy=True)
+        self.grad = None
+        self.grad_fn = None
+        self._version = [0]
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def _wrap(cls, array: np.ndarray) -> Tensor:
+        """A constant tensor around ``array`` (no copy)."""
+        t = cls.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.grad_fn = None
+        t._requires_grad = False
+        t._version = [0]
+        return t
+
+    @classmethod
+    def _from_node(cls, array: np.ndarray, node: _node.Node) -> Tensor:
+        t = cls.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.grad_fn = node
+        t._requires_grad = True
+        t._version = [0]
+        return t
+
+    def _constant(self, value: Any) -> Tensor:
+        return value if isinstance(value, Tensor) else Tensor._wrap(as_array(value))
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not _dtype.is_floating(self.data.dtype):
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.data.dtype}"
+            )
+        if not value and self.grad_fn is not None:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
+        self._requires_grad = bool(value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype not in (_dtype.get_default_dtype(), np.int64, np.bool_):
+            extra += f", dtype=mytorch.{self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ------------------------------------------------------------ primitives
+    def _operand(self, op: str, other: Any) -> Any:
+        """Python numbers stay scalars (dtype-neutral); arrays become constant tensors."""
+        if isinstance(other, Tensor):
+            if other.data.shape != self.data.shape:
+                broadcast_shapes(op, self.data.shape, other.data.shape)
+            return other
+        if isinstance(other, (bool, int, float)):
+            return other
+        if isinstance(other, (np.generic, np.ndarray)) and np.ndim(other) == 0:
+            return other.item()
+        if isinstance(other, TensorBase):
+            raise TypeError(f"{op}: cannot mix a vector Tensor with a {type(other).__module__} Tensor")
+        other = Tensor._wrap(as_array(other))
+        broadcast_shapes(op, self.data.shape, other.data.shape)
+        return other
+
+    def _binary(self, op: str, other: Any, reverse: bool = False) -> Tensor:
+        other = self._operand(op, other)
+        a = self
+        if isinstance(other, float) and not _dtype.is_floating(self.data.dtype):
+            a = self.to(_dtype.get_default_dtype())
+        if reverse:
+            return _BINARY[op].apply(other, a)
+        return _BINARY[op].apply(a, other)
+
+    def _unary(self, op: str) -> Tensor:
+        return _UNARY[op].apply(self)
+
+    def _compare(self, fn: Any, other: Any) -> Tensor:
+        other = self._operand(fn.__name__, other)
+        return Tensor._wrap(fn(self.data, other.data if isinstance(other, Tensor) else other))
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        return ops.Clamp.apply(self, min, max)
+
+    def _sum(self, dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
+        return ops.Sum.apply(self, axes=dims, keepdims=keepdim)
+
+    def _max(self, dim: int | None, keepdim: bool, minimum: bool) -> Tensor:
+        return ops.Max.apply(self, axis=dim, keepdims=keepdim, minimum=minimum)
+
+    def _view(self, out: Tensor) -> Tensor:
+        """A result sharing memory with ``self`` shares its version counter."""
+        if np.may_share_memory(out.data, self.data):
+            out._version = self._version
+        return out
+
+    def _reshape(self, shape: tuple[int, ...]) -> Tensor:
+        return self._view(ops.Reshape.apply(self, shape=shape))
+
+    def _permute(self, axes: tuple[int, ...]) -> Tensor:
+        return self._view(ops.Permute.apply(self, axes=axes))
+
+    def _expand(self, shape: tuple[int, ...]) -> Tensor:
+        return self._view(ops.Expand.apply(self, shape=shape))
+
+    def _matmul(self, other: Tensor) -> Tensor:
+        return ops.MatMul.apply(self, other)
+
+    def _softmax(self, dim: int) -> Tensor:
+        return ops.Softmax.apply(self, axis=dim)
+
+    def _log_softmax(self, dim: int) -> Tensor:
+        return ops.LogSoftmax.apply(self, axis=dim)
+
+    @classmethod
+    def _cat(cls, tensors: list[Tensor], dim: int) -> Tensor:
+        return ops.Cat.apply(*tensors, axis=dim)
+
+    @classmethod
+    def _where(cls, cond: np.ndarray, a: Any, b: Any) -> Tensor:
+        return ops.Where.apply(cond, a, b)
+
+    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable); a device string such as ``"cpu"`` is accepted."""
+        dtype = kwargs.get("dtype", dtype)
+        if isinstance(dtype, Tensor):
+            dtype = dtype.dtype
+        if dtype is None or dtype in ("cpu",):
+            return self
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if self._requires_grad and not _dtype.is_floating(dtype):
+            return Tensor._wrap(self.data.astype(dtype))
+        return ops.Cast.apply(self, dtype=dtype)
+
+    def float(self) -> Tensor:
+        return self.to(_dtype.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dtype.float64)
+
+    def long(self) -> Tensor:
+        return self.to(_dtype.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dtype.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(_dtype.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def clone(self) -> Tensor:
+        return ops.Clone.apply(self)
+
+    def detach(self) -> Tensor:
+        """Same data and version counter, cut from the graph."""
+        t = Tensor._wrap(self.data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ------------------------------------------------------------ indexing
+    def __getitem__(self, index: Any) -> Tensor:
+        index = _normalize_index(index)
+        return self._view(ops.GetItem.apply(self, index=index))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        index = _normalize_index(index)
+        if isinstance(value, TensorBase) and not isinstance(value, Tensor):
+            raise TypeError("cannot assign a micro Tensor into a vector Tensor")
+        self._inplace(ops.SetItem, value, index=index)
+
+    # ------------------------------------------------------------ in-place
+    def _inplace(self, op: type[_node.Node], *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``op`` on self and write the result into self's memory.
+
+        When a graph is recorded the tensor adopts the op's ``grad_fn``; its
+        version counter is bumped so that backward through a node that saved
+        the old values raises instead of silently using the new ones.
+        """
+        recording = _graph._mode.enabled and (
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        )
+        if recording:
+            if self.grad_fn is None and self._requires_grad:
+                raise RuntimeError(
+                    f"a leaf Variable that requires grad (shape {tuple(self.shape)}) is being "
+                    "used in an in-place operation; wrap it in `with no_grad():` or use .clone()"
+                )
+            old = Tensor._wrap(self.data)
+            old.grad_fn, old._requires_grad, old._version = (
+                self.grad_fn,
+                self._requires_grad,
+                self._version,
+            )
+            out = op.apply(old, *args, **kwargs)
+            np.copyto(self.data, out.data, casting="unsafe")
+            self.grad_fn, self._requires_grad = out.grad_fn, True
+        else:
+            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+            result = op.__new__(op).forward(self.data, *arrays, **kwargs)
+            if self.data.flags.writeable:
+                np.copyto(self.data, result, casting="unsafe")
+            else:
+                raise RuntimeError(
+                    f"cannot write into this tensor (shape {tuple(self.shape)}): it is a "
+                    "broadcast (expand) view; use .clone() first"
+                )
+        self._version[0] += 1
+        return self
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace(ops.Add, self._inplace_operand(other * alpha if alpha != 1 else other))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace(ops.Sub, self._inplace_operand(other * alpha if alpha != 1 else other))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace(ops.Mul, self._inplace_operand(other))
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace(ops.Div, self._inplace_operand(other))
+
+    def pow_(self, other: Any) -> Tensor:
+        return self._inplace(ops.Pow, self._inplace_operand(other))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return self._inplace(ops.Clamp, min, max)
+
+    def relu_(self) -> Tensor:
+        return self._inplace(ops.Relu)
+
+    def exp_(self) -> Tensor:
+        return self._inplace(ops.Exp)
+
+    def neg_(self) -> Tensor:
+        return self._inplace(ops.Neg)
+
+    def fill_(self, value: Any) -> Tensor:
+        self[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self, src: Any) -> Tensor:
+        src = src if isinstance(src, Tensor) else Tensor._wrap(as_array(src))
+        broadcast_shapes("copy_", self.data.shape, src.data.shape)
+        self[...] = src
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        from .. import _random
+
+        return self._fill_random(_random.uniform(a, b, self.data.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        from .. import _random
+
+        return self._fill_random(_random.normal(mean, std, self.data.shape))
+
+    def _fill_random(self, values: np.ndarray) -> Tensor:
+        with _graph.no_grad():
+            self[...] = values
+        return self
+
+    def _inplace_operand(self, other: Any) -> Any:
+        other = self._operand("in-place op", other)
+        if isinstance(other, Tensor) and np.broadcast_shapes(
+            self.data.shape, other.data.shape
+        ) != self.data.shape:
+            raise ValueError(
+                f"in-place op: the result of shape "
+                f"{np.broadcast_shapes(self.data.shape, other.data.shape)} does not fit in "
+                f"the tensor's shape {tuple(self.shape)}"
+            )
+        return other
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    # ------------------------------------------------------------ autograd
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is not None:
+            _node.retain(self.grad_fn, self)
+        elif not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: list[Tensor] | None = None,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn "
+                f"(shape {tuple(self.shape)}); did you detach() it or compute it under no_grad?"
+            )
+        grad = _seed_gradient(self, gradient, create_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            from .autograd import grad as _grad
+
+            results = _grad([self], list(inputs), [grad], retain_graph, create_graph, True)
+            for t, g in zip(inputs, results):
+                if g is not None:
+                    _node._accumulate_leaf(t, g if create_graph else g.data, False)
+            return
+        _node.run_backward([self.grad_fn or self], [grad], retain_graph, create_graph)
+
+
+def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
+    """The gradient backward starts from: ones for a scalar, else the user's."""
+    if gradient is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, but this tensor has "
+                f"shape {tuple(t.shape)}; pass gradient= a tensor of that shape"
+            )
+        g = np.ones(t.data.shape, t.data.dtype)
+        return Tensor._wrap(g) if create_graph else g
+    g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(as_array(gradient, t.dtype))
+    if g.shape != t.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: gradient has shape {tuple(g.shape)} but the output has "
+            f"shape {tuple(t.shape)}"
+        )
+    return g if create_graph else g.data
+
+
+def _normalize_index(index: Any) -> Any:
+    """Turn Tensors and lists inside an index into numpy arrays; check index dtypes."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, TensorBase):
+            i = np.asarray(i.numpy())
+        elif isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and not (
+            np.issubdtype(i.dtype, np.integer) or i.dtype == np.bool_
+        ):
+            raise IndexError(f"tensors used as indices must be long or bool, got dtype {i.dtype}")
+        out.append(i)
+    return tuple(out) if isinstance(index, tuple) else out[0]
