@@ -44,7 +44,8 @@ def gradcheck(
     worst element: input, index, analytic and numeric values.
     """
     inputs = tuple(inputs)
-    tensors = [x for x in inputs if isinstance(x, TensorBase) and x.requires_grad]
+    positions = [i for i, x in enumerate(inputs) if isinstance(x, TensorBase) and x.requires_grad]
+    tensors = [inputs[i] for i in positions]
     if not tensors:
         raise ValueError("gradcheck: no input requires grad")
     for t in tensors:
@@ -70,12 +71,11 @@ def gradcheck(
     analytic = engine.autograd.grad(total, tensors, allow_unused=True)
 
     worst = (0.0, None)
-    for k, (t, g) in enumerate(zip(tensors, analytic)):
+    for pos, t, g in zip(positions, tensors, analytic):
         base = np.array(t.numpy(), dtype=np.float64)
         g_arr = np.zeros_like(base) if g is None else np.asarray(g.numpy(), np.float64)
         for idx in np.ndindex(base.shape):
             values = list(inputs)
-            pos = inputs.index(t) if any(x is t for x in inputs) else k
             plus, minus = base.copy(), base.copy()
             plus[idx] += eps
             minus[idx] -= eps

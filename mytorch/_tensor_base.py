@@ -474,10 +474,10 @@ class TensorBase:
         a = self.unsqueeze(0) if len(a_shape) == 1 else self
         b = other.unsqueeze(-1) if len(b_shape) == 1 else other
         out = a._matmul(b)
-        if len(b_shape) == 1:
-            out = out.squeeze(-1)
         if len(a_shape) == 1:
             out = out.squeeze(-2)
+        if len(b_shape) == 1:
+            out = out.squeeze(-1)
         return out
 
     mm = matmul
