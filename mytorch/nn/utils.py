@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from mytorch._tensor_base import TensorBase  # absolute: this file is also loaded as mytorch.micro.nn.utils
+
 from ._engine import engine
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
