@@ -12,3 +12,14 @@ Example:
 """
 
 __version__ = "0.1.0"
+
+from .serialization import load, save  # noqa: E402, F401  (mytorch.save / mytorch.load)
+
+
+def __getattr__(name: str):
+    """``mytorch.viz``, ``mytorch.micro``, ``mytorch.vector`` on first use (no import cost up front)."""
+    if name in ("viz", "micro", "vector", "datasets", "nn", "optim", "utils"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'mytorch' has no attribute {name!r}")

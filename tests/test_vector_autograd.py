@@ -361,3 +361,24 @@ def test_manual_seed_reproduces_draws():
     mt.manual_seed(3)
     b = mt.randn(4)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_custom_function_node_keeps_its_name_after_backward():
+    class Square(mt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return 2 * g
+
+    y = Square.apply(leaf([1.0])).sum()
+    y.backward()
+    assert repr(y.grad_fn.next[0]) == "<SquareBackward>"
+
+
+def test_viz_is_reachable_from_the_top_package():
+    import mytorch
+
+    assert callable(mytorch.viz.to_dot)

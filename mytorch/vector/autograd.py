@@ -93,6 +93,11 @@ class _UserNode(_node.Node):
     def name(self) -> str:  # type: ignore[override]
         return self.fn.__name__ + "Backward"
 
+    def free(self) -> None:
+        fn = self.fn
+        super().free()
+        self.fn = fn  # keep the name for drawing and repr after backward
+
 
 class Function:
     """Base for user-defined differentiable ops, as ``torch.autograd.Function``.
