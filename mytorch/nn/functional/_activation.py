@@ -1,0 +1,123 @@
+"""Activation functions, softmax family and ``linear``, as in ``torch.nn.functional``.
+
+Example:
+    >>> import mytorch.vector as mt
+    >>> relu(mt.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._engine import engine
+from ._checks import check_optional_tensor, check_tensor, shape_str
+from ._dispatch import try_fused
+from ._erf import erf
+
+
+def _inplace(input: Any, out: Any, inplace: bool) -> Any:
+    """For ``inplace=True``: write ``out`` into ``input`` (PyTorch's in-place variants) and return it."""
+    if not inplace:
+        return out
+    return input.copy_(out)
+
+
+def relu(input: Any, inplace: bool = False) -> Any:
+    """max(x, 0) elementwise."""
+    check_tensor("relu", "input", input)
+    return _inplace(input, input.relu(), inplace)
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
+    """x where x > 0, else negative_slope * x."""
+    check_tensor("leaky_relu", "input", input)
+    out = engine.where(np.asarray(input.numpy()) > 0, input, input * negative_slope)
+    return _inplace(input, out, inplace)
+
+
+def sigmoid(input: Any) -> Any:
+    return check_tensor("sigmoid", "input", input).sigmoid()
+
+
+def tanh(input: Any) -> Any:
+    return check_tensor("tanh", "input", input).tanh()
+
+
+def silu(input: Any, inplace: bool = False) -> Any:
+    """x * sigmoid(x) (also called swish)."""
+    check_tensor("silu", "input", input)
+    return _inplace(input, input * input.sigmoid(), inplace)
+
+
+def gelu(input: Any, approximate: str = "none") -> Any:
+    """x * Phi(x): exact with ``erf`` (``approximate='none'``) or the tanh approximation."""
+    check_tensor("gelu", "input", input)
+    if approximate == "none":
+        return input * 0.5 * (1 + erf(input * (1 / math.sqrt(2.0))))
+    if approximate == "tanh":
+        inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (1 + inner.tanh())
+    raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+    """log(1 + exp(beta x)) / beta, linear where beta x > threshold."""
+    check_tensor("softplus", "input", input)
+    bx = input * beta
+    data = np.asarray(bx.numpy())
+    safe = bx.clamp(max=threshold)
+    soft = (1 + safe.exp()).log() / beta
+    return engine.where(data > threshold, input, soft)
+
+
+def _softmax_dim(ndim: int) -> int:
+    """PyTorch's legacy implicit dim when ``dim=None``."""
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _cast(input: Any, dtype: Any) -> Any:
+    return input if dtype is None else input.to(dtype)
+
+
+def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
+    """exp(x) / sum(exp(x)) along ``dim``."""
+    check_tensor("softmax", "input", input)
+    return _cast(input, dtype).softmax(_softmax_dim(input.ndim) if dim is None else dim)
+
+
+def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
+    """log(softmax(x)) along ``dim``, computed stably."""
+    check_tensor("log_softmax", "input", input)
+    return _cast(input, dtype).log_softmax(_softmax_dim(input.ndim) if dim is None else dim)
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Any:
+    """``input @ weight.T + bias``; input (*, in_features), weight (out_features, in_features)."""
+    check_tensor("linear", "input", input)
+    check_tensor("linear", "weight", weight)
+    check_optional_tensor("linear", "bias", bias)
+    if weight.ndim not in (1, 2):
+        raise ValueError(f"linear(): weight must be 1D or 2D, got shape {shape_str(weight)}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        raise ValueError(
+            f"linear(): input has {input.shape[-1] if input.ndim else 0} features in its last dim "
+            f"(shape {shape_str(input)}) but weight {shape_str(weight)} expects {weight.shape[-1]}"
+        )
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],) if weight.ndim == 2 else (), ()):
+        raise ValueError(
+            f"linear(): bias shape {shape_str(bias)} does not match weight's out_features "
+            f"{weight.shape[0] if weight.ndim == 2 else 1}"
+        )
+    out = try_fused("linear", input, weight, bias)
+    if out is not NotImplemented:
+        return out
+    return _linear_composite(input, weight, bias)
+
+
+def _linear_composite(input: Any, weight: Any, bias: Any = None) -> Any:
+    out = input.matmul(weight.t())
+    return out if bias is None else out + bias

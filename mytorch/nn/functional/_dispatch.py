@@ -1,0 +1,60 @@
+"""Fast-path dispatch: use the engine's fused kernel when it has one, else the composite.
+
+The vector engine may provide ``mytorch.vector.fused`` with functions of
+``torch.nn.functional``'s signatures (``conv2d``, ``max_pool2d``, ...); each
+may return ``NotImplemented`` for a case it does not handle. Every function
+here validates its arguments first, then asks :func:`fused` for a kernel.
+``composite_only()`` turns the fast paths off so tests can compare the two.
+
+Example:
+    >>> with composite_only():
+    ...     fused("conv2d") is None
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .._engine import engine
+
+_enabled = [True]
+
+
+def fused(name: str) -> Callable[..., Any] | None:
+    """The engine's fused kernel called ``name``, or None (none, or fast paths disabled)."""
+    if not _enabled[0]:
+        return None
+    return getattr(getattr(engine, "fused", None), name, None)
+
+
+def fast_paths_enabled() -> bool:
+    """Whether ``nn.functional`` currently uses the engine's fused kernels."""
+    return _enabled[0]
+
+
+@contextlib.contextmanager
+def composite_only() -> Iterator[None]:
+    """Within this block every function uses its composite (Tensor-op) implementation.
+
+    Example:
+        >>> with composite_only():
+        ...     fast_paths_enabled()
+        False
+    """
+    previous = _enabled[0]
+    _enabled[0] = False
+    try:
+        yield
+    finally:
+        _enabled[0] = previous
+
+
+def try_fused(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the fused kernel ``name`` if there is one; ``NotImplemented`` means: use the composite."""
+    fast = fused(name)
+    if fast is None:
+        return NotImplemented
+    return fast(*args, **kwargs)

@@ -1,0 +1,204 @@
+"""``save`` / ``load``: state dicts (and nested dicts of them) in an npz file, without pickle.
+
+Tensors and arrays become npz members; the structure around them (dicts,
+lists, tuples, numbers, strings, None) is one JSON document stored as a
+member too, so ``load`` reads with ``np.load(..., allow_pickle=False)`` and
+never runs code from the file. ``save`` writes a temporary file in the same
+directory and renames it over ``path``, so a crash never leaves a half-written
+checkpoint and never destroys the previous one.
+
+Tensors load as ``mytorch.vector`` tensors unless ``engine=mytorch.micro`` is
+given; a state dict saved from either engine loads into the other.
+
+Example:
+    >>> import mytorch, mytorch.vector as mt, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+    >>> mytorch.save({"w": mt.ones(2), "epoch": 3}, path)
+    >>> ckpt = mytorch.load(path)
+    >>> ckpt["w"].tolist(), ckpt["epoch"]
+    ([1.0, 1.0], 3)
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import tempfile
+import zipfile
+from collections import OrderedDict
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ._tensor_base import TensorBase
+
+__all__ = ["save", "load"]
+
+_META = "__mytorch__"
+_FORMAT = "mytorch.save/1"
+
+
+class _Encoder:
+    """Turns a Python object into a JSON-able tree plus a dict of arrays."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def array(self, value: np.ndarray, where: str) -> str:
+        if value.dtype == object or value.dtype.kind not in "biufc":
+            raise TypeError(
+                f"save: the array at {where} has dtype {value.dtype}; only numeric and bool "
+                "arrays can be saved"
+            )
+        key = f"a{len(self.arrays)}"
+        self.arrays[key] = np.asarray(value, order="C")
+        return key
+
+    def encode(self, value: Any, where: str) -> Any:
+        if isinstance(value, TensorBase):
+            node = {"type": "tensor", "array": self.array(np.asarray(value.numpy()), where)}
+            if value.requires_grad:
+                node["requires_grad"] = True
+            return node
+        if isinstance(value, np.ndarray):
+            return {"type": "ndarray", "array": self.array(value, where)}
+        if isinstance(value, np.generic):
+            return {"type": "npscalar", "array": self.array(np.asarray(value), where)}
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return {"type": "value", "value": value}
+        if isinstance(value, dict):
+            items = [[self.key(k, where), self.encode(v, f"{where}[{k!r}]")] for k, v in value.items()]
+            return {"type": "odict" if isinstance(value, OrderedDict) else "dict", "items": items}
+        if isinstance(value, (list, tuple)):
+            items = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+            return {"type": "tuple" if isinstance(value, tuple) else "list", "items": items}
+        raise TypeError(
+            f"save: cannot store a {type(value).__name__} at {where}; only tensors, numpy arrays, numbers, "
+            "strings, None and dicts/lists/tuples of them can be saved (no pickled objects)"
+        )
+
+    def key(self, key: Any, where: str) -> Any:
+        if key is None or isinstance(key, (bool, int, float, str)):
+            return {"type": "value", "value": key}
+        if isinstance(key, np.integer):
+            return {"type": "value", "value": int(key)}
+        if isinstance(key, tuple):
+            return {"type": "tuple", "items": [self.key(k, where) for k in key]}
+        raise TypeError(f"save: dict key {key!r} at {where} must be a str, number, None or tuple of them")
+
+
+def save(obj: Any, f: str | os.PathLike | Any) -> None:
+    """Write ``obj`` (a state dict, or nested dicts/lists of tensors, arrays and numbers) to ``f``.
+
+    ``f`` is a path (written atomically: temp file + rename) or a binary file object.
+    """
+    encoder = _Encoder()
+    tree = encoder.encode(obj, "obj")
+    meta = json.dumps({"format": _FORMAT, "tree": tree})
+    members = {_META: np.array(meta)}
+    members.update(encoder.arrays)
+    if hasattr(f, "write"):
+        np.savez(f, **members)
+        return
+    path = os.fspath(f)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, **members)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _engine_module(engine: Any) -> ModuleType:
+    if engine is None:
+        return importlib.import_module("mytorch.vector")
+    if isinstance(engine, str):
+        if engine not in ("vector", "micro"):
+            raise ValueError(f"load: engine must be 'vector', 'micro' or an engine module, got {engine!r}")
+        return importlib.import_module(f"mytorch.{engine}")
+    if isinstance(engine, ModuleType) and hasattr(engine, "Tensor"):
+        return engine
+    raise TypeError(f"load: engine must be mytorch.vector, mytorch.micro or their names, got {engine!r}")
+
+
+class _Decoder:
+    def __init__(self, arrays: Any, engine: ModuleType, name: str) -> None:
+        self.arrays = arrays
+        self.engine = engine
+        self.name = name
+
+    def array(self, key: str) -> np.ndarray:
+        if key not in self.arrays.files:
+            raise ValueError(f"load: {self.name} is damaged: member {key!r} is missing")
+        return self.arrays[key]
+
+    def decode(self, node: dict) -> Any:
+        kind = node.get("type")
+        if kind == "tensor":
+            array = self.array(node["array"])
+            t = self.engine.tensor(array, dtype=array.dtype)
+            if node.get("requires_grad"):
+                t.requires_grad_(True)
+            return t
+        if kind == "ndarray":
+            return self.array(node["array"])
+        if kind == "npscalar":
+            return self.array(node["array"])[()]
+        if kind == "value":
+            return node["value"]
+        if kind in ("dict", "odict"):
+            pairs = [(self.decode(k), self.decode(v)) for k, v in node["items"]]
+            return OrderedDict(pairs) if kind == "odict" else dict(pairs)
+        if kind == "list":
+            return [self.decode(v) for v in node["items"]]
+        if kind == "tuple":
+            return tuple(self.decode(v) for v in node["items"])
+        raise ValueError(f"load: {self.name} is damaged: unknown entry type {kind!r}")
+
+
+def load(
+    f: str | os.PathLike | Any, engine: Any = None, map_location: Any = None, weights_only: bool = True
+) -> Any:
+    """Read what ``save`` wrote; tensors become ``engine`` tensors (``mytorch.vector`` by default).
+
+    ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility
+    (there is only the CPU, and only data is ever loaded).
+    """
+    module = _engine_module(engine)
+    name = repr(os.fspath(f)) if not hasattr(f, "read") else "the file object"
+    try:
+        data = np.load(f, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise ValueError(
+            f"load: {name} is not a readable mytorch.save file ({type(exc).__name__}: {exc})"
+        ) from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"load: {name} holds a single .npy array, not a mytorch.save file")
+    with data:
+        if _META not in data.files:
+            raise ValueError(
+                f"load: {name} is an npz file but was not written by mytorch.save (no {_META!r} member)"
+            )
+        try:
+            meta = json.loads(str(data[_META][()]))
+        except (ValueError, zipfile.BadZipFile, OSError) as exc:
+            raise ValueError(
+                f"load: {name} is damaged: its {_META!r} member cannot be read ({exc})"
+            ) from None
+        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+            found = meta.get("format") if isinstance(meta, dict) else None
+            raise ValueError(f"load: {name} has format {found!r}; expected {_FORMAT!r}")
+        try:
+            return _Decoder(data, module, name).decode(meta["tree"])
+        except (KeyError, TypeError, AttributeError, zipfile.BadZipFile, OSError) as exc:
+            raise ValueError(f"load: {name} is damaged ({type(exc).__name__}: {exc})") from None
