@@ -9,7 +9,7 @@ the same inheritance among themselves (``micro.nn.Linear`` subclasses
 Example:
     >>> import mytorch.micro as mm
     >>> mm.nn.Linear.__module__
-    'mytorch.micro.nn.layers'
+    'mytorch.micro.nn.linear'
 """
 
 from __future__ import annotations

@@ -334,6 +334,16 @@ class TensorBase:
         index = pick(data, axis=d)
         return self._constant((np.expand_dims(index, d) if keepdim else index).astype(np.int64))
 
+    def all(self, dim=None, keepdim: bool = False):
+        """True where every element (along ``dim``) is nonzero; carries no gradient."""
+        axes = normalize_dims(dim, self.ndim)
+        return self._constant(np.asarray(np.all(self.numpy(), axis=axes, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim: bool = False):
+        """True where some element (along ``dim``) is nonzero; carries no gradient."""
+        axes = normalize_dims(dim, self.ndim)
+        return self._constant(np.asarray(np.any(self.numpy(), axis=axes, keepdims=keepdim)))
+
     def logsumexp(self, dim, keepdim: bool = False):
         d = normalize_dim(dim, self.ndim)
         shift = self.detach().amax(d, keepdim=True)

@@ -382,3 +382,10 @@ def test_viz_is_reachable_from_the_top_package():
     import mytorch
 
     assert callable(mytorch.viz.to_dot)
+
+
+def test_all_and_any():
+    x = mt.tensor([[1.0, -1.0], [2.0, 3.0]])
+    assert not (x > 0).all().item() and (x > 0).any().item()
+    assert (x > 0).all(dim=1).tolist() == [False, True]
+    assert (x > 0).any(dim=0, keepdim=True).tolist() == [[True, True]]
