@@ -1,0 +1,157 @@
+"""``mytorch.micro.autograd``: ``grad``, ``gradcheck`` and user-defined ``Function``.
+
+Same API as ``mytorch.vector.autograd``.
+
+Example:
+    >>> import mytorch.micro as mm
+    >>> x = mm.tensor(3.0, requires_grad=True)
+    >>> (dx,) = grad(x ** 3, [x], create_graph=True)
+    >>> grad(dx, [x])[0].item()   # d2/dx2 x**3 = 6x
+    18.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import _graph
+from .._gradcheck import GradcheckError, gradcheck
+from . import arrays
+from . import value as _v
+from .graph import Record, next_of, run_backward
+from .tensor import Tensor, _group_ids, seed_gradient
+
+__all__ = ["grad", "gradcheck", "GradcheckError", "Function", "FunctionCtx"]
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    seeds = []
+    for o, g in zip(outputs, grad_outputs):
+        if not o.requires_grad:
+            raise RuntimeError(
+                f"grad: an output of shape {tuple(o.shape)} does not require grad and has no grad_fn"
+            )
+        seeds.append(seed_gradient(o, g, create_graph))
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = run_backward(outputs, seeds, retain_graph, create_graph, inputs)
+    out: list[Tensor | None] = []
+    for i, (t, g) in enumerate(zip(inputs, results)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {tuple(t.shape)}) was not used in the graph; "
+                    "pass allow_unused=True to get None for it"
+                )
+            out.append(None)
+        elif isinstance(g, Tensor):
+            out.append(g)
+        else:
+            out.append(Tensor._wrap(arrays.to_values(g)))
+    return tuple(out)
+
+
+class FunctionCtx:
+    """The ``ctx`` of a user-defined Function: ``save_for_backward`` and ``saved_tensors``."""
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        self.saved_tensors = tensors
+
+
+class Function:
+    """Base for user-defined differentiable ops, as ``torch.autograd.Function``.
+
+    On the micro engine each output element becomes one ``Value`` whose parents
+    are the input elements and whose local derivatives are one row of the
+    Jacobian, found by calling ``backward`` once per output element (first-order
+    gradients only: ``create_graph`` treats these derivatives as constants).
+
+    Example:
+        >>> import mytorch.micro as mm
+        >>> class Square(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * g
+        >>> x = mm.tensor([3.0], requires_grad=True)
+        >>> Square.apply(x).sum().backward(); x.grad.tolist()
+        [6.0]
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with _graph.no_grad():
+            out = cls.forward(ctx, *args)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
+        if not (_graph.is_grad_enabled() and any(ctx.needs_input_grad)):
+            return out
+        wanted = [a for a, need in zip(args, ctx.needs_input_grad) if need]
+        parents = tuple(v for a in wanted for v in a._values.flat)
+        rows = [cls._jacobian_row(ctx, args, out.shape, k) for k in range(out.numel())]
+        group = next(_group_ids)
+        _v._GROUP = (group, cls.__name__)
+        try:
+            values = [
+                _v.Value(x, parents, cls.__name__, row) for x, row in zip(out.data.ravel().tolist(), rows)
+            ]
+        finally:
+            _v._GROUP = None
+        record = Record(cls.__name__, group, tuple(next_of(a) for a in wanted))
+        return Tensor._from_record(arrays.from_list(values, out.shape), record)
+
+    @classmethod
+    def _jacobian_row(cls, ctx: FunctionCtx, args: tuple, shape: tuple[int, ...], k: int) -> tuple:
+        """d out[k] / d(every element of every input that requires grad), via one ``backward`` call."""
+        onehot = np.zeros(shape)
+        onehot.flat[k] = 1.0
+        with _graph.no_grad():
+            grads = cls.backward(ctx, Tensor(onehot))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) != len(args):
+            raise RuntimeError(
+                f"{cls.__name__}.backward returned {len(grads)} gradients, expected "
+                f"{len(args)} (one per forward input)"
+            )
+        row: list[float] = []
+        for a, need, g in zip(args, ctx.needs_input_grad, grads):
+            if not need:
+                continue
+            if g is None:
+                row.extend([0.0] * a.numel())
+                continue
+            g = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
+            row.extend(np.broadcast_to(g, a.shape).ravel().tolist())
+        return tuple(row)

@@ -1,0 +1,175 @@
+"""The micro Tensor's record of operations (``grad_fn``) and its backward pass.
+
+Gradients are computed on the ``Value`` graph, element by element
+(``value.backprop``). The Tensor level only has to answer: which leaf
+tensors receive a ``.grad``, which non-leaf tensors asked ``retain_grad()``,
+and was this graph already freed? For that every micro Tensor operation that
+records leaves a small :class:`Record` as the result's ``grad_fn``: the
+operation's name and, like the vector engine's nodes, ``next``: the
+``grad_fn`` of each input (or the input itself when it is a leaf that
+requires grad; None when it needs no gradient).
+
+Example:
+    >>> import mytorch.micro as mm
+    >>> x = mm.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.grad_fn, y.grad_fn.next[0].next[0] is x
+    (<SumBackward>, True)
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from .. import _graph
+from . import arrays
+from . import value as _v
+
+_NAMES = {"matmul": "MatMul", "getitem": "GetItem", "setitem": "SetItem", "copy_slices": "CopySlices"}
+
+
+class Record:
+    """``grad_fn`` of a micro Tensor: what made it, and from which inputs.
+
+    Attributes:
+        op: the operation (``"mul"``, ``"matmul"``, ``"reshape"``, ...).
+        group: the ``_group`` id on the Values this operation created (None for views).
+        next: per input: its ``grad_fn``, the input tensor itself (a leaf that requires
+            grad), or None (needs no gradient).
+    """
+
+    __slots__ = ("op", "group", "next", "retained", "freed")
+
+    def __init__(self, op: str, group: int | None, next: tuple) -> None:  # noqa: A002
+        self.op = op
+        self.group = group
+        self.next = next
+        self.retained: Any = None
+        self.freed = False
+
+    def name(self) -> str:
+        """PyTorch-style name, e.g. ``MulBackward``."""
+        base = _NAMES.get(self.op) or self.op
+        if base.islower():  # "log_softmax" -> "LogSoftmax"; a Function's class name stays as it is
+            base = "".join(p.capitalize() for p in base.split("_"))
+        return base + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+def next_of(t: Any) -> Any:
+    """What a record links to for input ``t``: its grad_fn, itself (a leaf), or None."""
+    if getattr(t, "_requires_grad", False):
+        return t.grad_fn if t.grad_fn is not None else t
+    return None
+
+
+def _parents(n: Any) -> tuple:
+    if n.__class__ is Record:
+        if n.freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time: the saved values of "
+                f"{n.name()} were freed by the first backward. Specify retain_graph=True on the "
+                "first backward to keep them."
+            )
+        return [p for p in n.next if p is not None]
+    return ()
+
+
+def retain(record: Record, tensor: Any) -> None:
+    """Make backward store the gradient of ``tensor`` (a non-leaf) in its ``.grad``."""
+    record.retained = weakref.ref(tensor)
+
+
+def run_backward(
+    roots: list[Any],
+    seeds: list[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: list[Any] | None = None,
+) -> list[Any] | None:
+    """Backpropagate from the tensors ``roots`` with upstream gradients ``seeds``.
+
+    ``seeds`` are float arrays, or micro Tensors when ``create_graph`` (then the
+    gradients are Values recorded in a graph of their own). With ``inputs=None``
+    gradients accumulate into the ``.grad`` of leaves; otherwise the gradients of
+    ``inputs`` are returned (None for an input the roots do not depend on).
+    """
+    sink = Record("sink", None, tuple(next_of(r) for r in roots))
+    order = _graph.topological_order(sink, _parents)
+    order.pop()  # the sink
+    leaves = [n for n in order if n.__class__ is not Record]
+    records = [n for n in order if n.__class__ is Record]
+    retained = [r.retained() for r in records if r.retained is not None]
+    retained = [t for t in retained if t is not None]
+    reached = {id(n) for n in order}
+
+    root_values = [v for r in roots for v in r._values.flat]
+    if create_graph:
+        seed_items = [x for s in seeds for x in _seed_items(s)]
+        table = _v.backprop_graph(root_values, seed_items)
+        grad_of = _grad_tensor_maker(table, roots, seeds)
+    else:
+        zero = [v for t in [*leaves, *retained, *(inputs or ())] for v in t._values.flat]
+        _v.backprop(root_values, [x for s in seeds for x in np.ravel(s).tolist()], zero)
+
+        def grad_of(t: Any) -> np.ndarray:
+            return arrays.grads(t._values)
+
+    results = None
+    if inputs is None:
+        for leaf in leaves:
+            _accumulate(leaf, grad_of(leaf))
+        for t in retained:
+            g = grad_of(t)
+            t.grad = g if create_graph else type(t)._wrap(arrays.to_values(g))
+    else:
+        results = [grad_of(t) if id(next_of(t)) in reached else None for t in inputs]
+    if not retain_graph:
+        for r in records:
+            r.freed = True
+    return results
+
+
+def _seed_items(seed: Any) -> list[Any]:
+    """A create_graph seed's elements: its Values when it requires grad, else floats."""
+    if seed._requires_grad:
+        return list(seed._values.flat)
+    return seed.data.ravel().tolist()
+
+
+def _grad_tensor_maker(table: dict[int, Any], roots: list[Any], seeds: list[Any]) -> Any:
+    """``t -> d(roots)/dt`` as a micro Tensor of new Values (differentiable when it depends on anything)."""
+    tensor_cls = type(roots[0])
+    links = tuple(next_of(t) for t in [*roots, *seeds])
+
+    def grad_of(t: Any) -> Any:
+        items = [table.get(id(v), 0.0) for v in t._values.flat]
+        if not any(x.__class__ is _v.Value for x in items):
+            return tensor_cls._wrap(arrays.to_values(np.array(items, dtype=np.float64).reshape(t.shape)))
+        values = [_v.identity(x, "grad") if x.__class__ is _v.Value else _v.Value(x) for x in items]
+        return tensor_cls._from_record(arrays.from_list(values, t.shape), Record("grad", None, links))
+
+    return grad_of
+
+
+def _accumulate(leaf: Any, g: Any) -> None:
+    """Add gradient ``g`` (float array, or a micro Tensor under create_graph) into ``leaf.grad``."""
+    if not isinstance(g, np.ndarray):
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:
+        leaf.grad = type(leaf)._wrap(arrays.to_values(g))
+    elif tuple(leaf.grad.shape) != g.shape:
+        raise RuntimeError(
+            f"cannot accumulate a gradient of shape {g.shape} into the .grad of shape "
+            f"{tuple(leaf.grad.shape)} of a leaf of shape {tuple(leaf.shape)}"
+        )
+    elif leaf.grad._requires_grad:
+        leaf.grad = leaf.grad + g
+    else:
+        for v, x in zip(leaf.grad._values.flat, g.ravel().tolist()):
+            v.data += x

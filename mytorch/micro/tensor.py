@@ -1,0 +1,679 @@
+"""The micro engine's Tensor: a numpy object array of ``Value`` nodes.
+
+Every element is a scalar ``Value``; an operation on tensors is numpy applying
+the Value operation to every element (``np.add`` on object arrays calls
+``Value.__add__``), so the graph is the exact, element-by-element chain rule.
+Views (``reshape``, ``permute``, ``expand``, basic indexing) are numpy views of
+the *same* Value objects: no new nodes, and their gradient is exact. The API
+(operators, reductions, shapes, errors) is ``mytorch._tensor_base``, shared
+with the vector engine; this class supplies the primitives.
+
+Floating tensors hold float64 Values whatever floating dtype is asked for
+(Values hold Python floats); integer and bool tensors (indices, comparison
+results) hold a plain numpy array and never require grad.
+
+Where this engine differs from the vector engine (and PyTorch):
+
+* ``.data`` and ``.numpy()`` return a new float array (write it back with
+  ``t.data = array``, which stores the numbers into the same Values);
+  ``detach()`` makes new Values rather than sharing memory.
+* There is no version counter: each Value stores its local derivatives when it
+  is computed, so changing a tensor in place after it was used does not make
+  the earlier graph's backward raise; it backpropagates the values of the time.
+* An in-place change of a tensor updates the ``grad_fn`` of the tensor (and of
+  the base it is a view of), not of other views already taken of it.
+* ``_GROUP`` tagging (see ``value.py``) is process-global, not per thread.
+
+Example:
+    >>> import mytorch.micro as mm
+    >>> x = mm.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    >>> y = (x.relu() * 2).sum(); y.backward(); x.grad.tolist()
+    [2.0, 0.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype, _graph
+from .._graph import _mode
+from .._tensor_base import TensorBase, broadcast_shapes
+from . import arrays
+from . import value as _v
+from .graph import Record, next_of, retain, run_backward
+from .value import Value
+
+_BINARY = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.true_divide,
+    "pow": np.power,
+    "maximum": np.frompyfunc(_v.maximum, 2, 1),
+    "minimum": np.frompyfunc(_v.minimum, 2, 1),
+}
+_NUMERIC = {"maximum": np.maximum, "minimum": np.minimum}
+_UNARY = {
+    "neg": Value.__neg__,
+    "exp": Value.exp,
+    "log": Value.log,
+    "sqrt": Value.sqrt,
+    "abs": Value.__abs__,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+}
+_UNARY = {name: arrays.ufunc(fn, 1) for name, fn in _UNARY.items()}
+_CLAMP = arrays.ufunc(_v.clamp, 3)
+_group_ids = itertools.count(1)
+
+
+def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
+    """User data as a numeric numpy array; a floating ``dtype`` means float64 here."""
+    if isinstance(data, TensorBase):
+        arr = np.asarray(data.numpy())
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"tensor data must be numeric, got dtype {arr.dtype} from {type(data).__name__}")
+    if dtype is not None and _dtype.is_floating(dtype):
+        dtype = np.dtype(np.float64)
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr
+
+
+def _storage(arr: np.ndarray) -> np.ndarray:
+    """What a tensor keeps: fresh Values for floating data, a copy of the array otherwise."""
+    if _dtype.is_floating(arr.dtype):
+        return arrays.to_values(arr)
+    return np.array(arr, copy=True)
+
+
+class Tensor(TensorBase):
+    """An n-dimensional array of ``Value`` nodes with the vector engine's Tensor API."""
+
+    __slots__ = ("_values", "grad", "grad_fn", "_requires_grad", "_base", "__weakref__")
+
+    _engine: Any = None  # set to the ``mytorch.micro`` module on import
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self._values = _storage(as_array(data, _dtype.as_dtype(dtype)))
+        self.grad = None
+        self.grad_fn = None
+        self._requires_grad = False
+        self._base = None
+        if requires_grad:
+            self.requires_grad = True
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def _wrap(cls, values: np.ndarray) -> Tensor:
+        """A constant tensor around ``values`` (Values or a numeric array; not copied)."""
+        t = cls.__new__(cls)
+        t._values = values
+        t.grad = None
+        t.grad_fn = None
+        t._requires_grad = False
+        t._base = None
+        return t
+
+    @classmethod
+    def _from_record(cls, values: np.ndarray, record: Record) -> Tensor:
+        t = cls._wrap(values)
+        t.grad_fn = record
+        t._requires_grad = True
+        return t
+
+    def _constant(self, value: Any) -> Tensor:
+        return value if isinstance(value, Tensor) else Tensor._wrap(_storage(as_array(value)))
+
+    @property
+    def _is_float(self) -> bool:
+        return self._values.dtype == object
+
+    def _float_values(self) -> np.ndarray:
+        """The Values (an integer/bool tensor is converted to new constant Values)."""
+        return self._values if self._values.dtype == object else arrays.to_values(self._values)
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def data(self) -> np.ndarray:
+        """The numbers, as a new float64 array (a numeric array for integer/bool tensors)."""
+        return arrays.floats(self._values) if self._values.dtype == object else self._values
+
+    @data.setter
+    def data(self, new: Any) -> None:
+        arr = as_array(new)
+        if _dtype.is_floating(arr.dtype) and self._is_float and arr.shape == self.shape:
+            self._write(arr)
+        else:
+            self._values = _storage(arr)
+
+    def _write(self, arr: np.ndarray) -> None:
+        """Write numbers into this tensor's own Values (seen through every view of them)."""
+        if not self._values.flags.writeable:
+            raise RuntimeError(
+                f"cannot write into this tensor (shape {tuple(self.shape)}): it is a broadcast "
+                "(expand) view; use .clone() first"
+            )
+        if self._values.dtype != object:
+            np.copyto(self._values, arr, casting="unsafe")
+            return
+        numbers = np.broadcast_to(np.asarray(arr, dtype=np.float64), self.shape).ravel().tolist()
+        for v, x in zip(self._values.flat, numbers):
+            v.data = x
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not self._is_float:
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}"
+            )
+        if not value and self.grad_fn is not None:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
+        self._requires_grad = bool(value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._values.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return _dtype.float64 if self._values.dtype == object else self._values.dtype
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def numpy(self) -> np.ndarray:
+        """The numbers as a numpy array (a new array for floating tensors)."""
+        return self.data
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if not self._is_float and self.dtype not in (np.int64, np.bool_):
+            extra += f", dtype=mytorch.{self.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ------------------------------------------------------------ recording one operation
+    @staticmethod
+    def _compute(op: str, inputs: Sequence[Any], compute: Callable[[], Any]) -> Tensor:
+        """Run ``compute`` (which builds new Values) as the tensor operation ``op``.
+
+        When a graph is recorded its Values are tagged ``(group_id, op)`` and the
+        result gets a ``grad_fn``; otherwise its Values are cut from their parents.
+        """
+        if not (_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in inputs)):
+            values = arrays.obj(compute())
+            arrays.cut(values)
+            return Tensor._wrap(values)
+        group = next(_group_ids)
+        _v._GROUP = (group, op)
+        try:
+            values = arrays.obj(compute())
+        finally:
+            _v._GROUP = None
+        links = tuple(next_of(t) for t in inputs if isinstance(t, Tensor))
+        return Tensor._from_record(values, Record(op, group, links))
+
+    def _view(self, values: np.ndarray, op: str) -> Tensor:
+        """A result made of this tensor's own Values (no new nodes)."""
+        out = Tensor._wrap(values)
+        if values.size and np.may_share_memory(values, self._values):
+            out._base = self if self._base is None else self._base
+        if self._requires_grad and _mode.enabled:
+            out.grad_fn = Record(op, None, (next_of(self),))
+            out._requires_grad = True
+        return out
+
+    # ------------------------------------------------------------ primitives
+    def _operand(self, op: str, other: Any) -> Any:
+        """Python numbers (and Values) stay scalars; arrays become constant tensors."""
+        if isinstance(other, Tensor):
+            if other.shape != self.shape:
+                broadcast_shapes(op, self.shape, other.shape)
+            return other
+        if isinstance(other, (bool, int, float, Value)):
+            return other
+        if isinstance(other, (np.generic, np.ndarray)) and np.ndim(other) == 0:
+            return other.item()
+        if isinstance(other, TensorBase):
+            raise TypeError(f"{op}: cannot mix a micro Tensor with a {type(other).__module__} Tensor")
+        other = Tensor._wrap(_storage(as_array(other)))
+        broadcast_shapes(op, self.shape, other.shape)
+        return other
+
+    def _binary(self, op: str, other: Any, reverse: bool = False) -> Tensor:
+        other = self._operand(op, other)
+        b_tensor = isinstance(other, Tensor)
+        b_float = other._is_float if b_tensor else isinstance(other, (float, Value))
+        if not self._is_float and not b_float:
+            a, b = self._values, (other._values if b_tensor else other)
+            fn = _NUMERIC.get(op) or _BINARY[op]
+            with np.errstate(all="ignore"):
+                result = np.asarray(fn(b, a) if reverse else fn(a, b))
+            return Tensor._wrap(_storage(result))
+        a = self._float_values()
+        b = other._float_values() if b_tensor else other
+        fn = _BINARY[op]
+        first, second = (b, a) if reverse else (a, b)
+        return self._compute(op, (self, other), lambda: fn(first, second))
+
+    def _unary(self, op: str) -> Tensor:
+        if not self._is_float and op in ("neg", "abs"):
+            return Tensor._wrap(np.negative(self._values) if op == "neg" else np.abs(self._values))
+        values = self._float_values()
+        return self._compute(op, (self,), lambda: _UNARY[op](values))
+
+    def _compare(self, fn: Any, other: Any) -> Tensor:
+        other = self._operand(fn.__name__, other)
+        if isinstance(other, Tensor):
+            other = other.data
+        elif isinstance(other, Value):
+            other = other.data
+        return Tensor._wrap(np.asarray(fn(self.data, other)))
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        lo = min.data if isinstance(min, Tensor) else min
+        hi = max.data if isinstance(max, Tensor) else max
+        if not self._is_float:
+            return Tensor._wrap(np.asarray(np.clip(self._values, lo, hi)))
+        values = self._values
+        return self._compute("clamp", (self,), lambda: _CLAMP(values, lo, hi))
+
+    def _sum(self, dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
+        if not self._is_float:
+            return Tensor._wrap(np.asarray(self._values.sum(axis=dims, keepdims=keepdim)))
+        values = self._values
+        return self._compute("sum", (self,), lambda: arrays.total(values, dims, keepdim))
+
+    def _max(self, dim: int | None, keepdim: bool, minimum: bool) -> Tensor:
+        if not self._is_float:
+            fn = np.min if minimum else np.max
+            return Tensor._wrap(np.asarray(fn(self._values, axis=dim, keepdims=keepdim)))
+        values = self._values
+        op = "min" if minimum else "max"
+        return self._compute(op, (self,), lambda: arrays.extreme(values, dim, keepdim, minimum))
+
+    def _reshape(self, shape: tuple[int, ...]) -> Tensor:
+        return self._view(self._values.reshape(shape), "reshape")
+
+    def _permute(self, axes: tuple[int, ...]) -> Tensor:
+        return self._view(self._values.transpose(axes), "permute")
+
+    def _expand(self, shape: tuple[int, ...]) -> Tensor:
+        return self._view(np.broadcast_to(self._values, shape), "expand")
+
+    def _matmul(self, other: Tensor) -> Tensor:
+        if not self._is_float and not other._is_float:
+            return Tensor._wrap(np.asarray(np.matmul(self._values, other._values)))
+        a, b = self._float_values(), other._float_values()
+        return self._compute("matmul", (self, other), lambda: arrays.matmul(a, b))
+
+    def _softmax(self, dim: int) -> Tensor:
+        values = self._float_values()
+        return self._compute("softmax", (self,), lambda: arrays.softmax(values, dim))
+
+    def _log_softmax(self, dim: int) -> Tensor:
+        values = self._float_values()
+        return self._compute("log_softmax", (self,), lambda: arrays.log_softmax(values, dim))
+
+    @classmethod
+    def _cat(cls, tensors: list[Tensor], dim: int) -> Tensor:
+        tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+        if not any(t._is_float for t in tensors):
+            return Tensor._wrap(np.concatenate([t._values for t in tensors], axis=dim))
+        parts = [t._float_values() for t in tensors]
+        return cls._compute("cat", tensors, lambda: arrays.copies(np.concatenate(parts, axis=dim), "cat"))
+
+    @classmethod
+    def _where(cls, cond: np.ndarray, a: Any, b: Any) -> Tensor:
+        a = a if isinstance(a, Tensor) else Tensor(a)
+        b = b if isinstance(b, Tensor) else Tensor(b)
+        if not a._is_float and not b._is_float:
+            return Tensor._wrap(np.where(cond, a._values, b._values))
+        x, y = a._float_values(), b._float_values()
+        return cls._compute("where", (a, b), lambda: arrays.copies(arrays.obj(np.where(cond, x, y)), "where"))
+
+    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast to ``dtype`` (any floating dtype means float64 here); ``"cpu"`` is accepted."""
+        dtype = kwargs.get("dtype", dtype)
+        if isinstance(dtype, TensorBase):
+            dtype = dtype.dtype
+        if dtype is None or dtype in ("cpu",):
+            return self
+        dtype = np.dtype(dtype)
+        if _dtype.is_floating(dtype):
+            return self if self._is_float else Tensor._wrap(arrays.to_values(self._values))
+        if self._is_float:
+            return Tensor._wrap(self.data.astype(dtype))
+        return self if dtype == self._values.dtype else Tensor._wrap(self._values.astype(dtype))
+
+    def float(self) -> Tensor:
+        return self.to(_dtype.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dtype.float64)
+
+    def long(self) -> Tensor:
+        return self.to(_dtype.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dtype.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(_dtype.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def clone(self) -> Tensor:
+        if not self._is_float:
+            return Tensor._wrap(self._values.copy())
+        values = self._values
+        return self._compute("clone", (self,), lambda: arrays.copies(values, "clone"))
+
+    def detach(self) -> Tensor:
+        """A new leaf with the same numbers (new Values: the graph is cut here)."""
+        return Tensor._wrap(_storage(self.data))
+
+    def detach_(self) -> Tensor:
+        self._values = _storage(self.data)
+        self.grad_fn = None
+        self._requires_grad = False
+        self._base = None
+        return self
+
+    # ------------------------------------------------------------ indexing
+    def __getitem__(self, index: Any) -> Tensor:
+        index = _normalize_index(index)
+        if not self._is_float:
+            return Tensor._wrap(np.asarray(self._values[index]))
+        if _is_basic(index):
+            return self._view(self._values[_as_array_index(index)], "getitem")
+        values = self._values
+        return self._compute("getitem", (self,), lambda: arrays.copies(arrays.obj(values[index]), "index"))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        index = _normalize_index(index)
+        if isinstance(value, TensorBase) and not isinstance(value, Tensor):
+            raise TypeError("cannot assign a vector Tensor into a micro Tensor")
+        target = _as_array_index(index) if _is_basic(index) else index
+        if not self._is_float:
+            self._check_writable()
+            self._values[target] = value.data if isinstance(value, Tensor) else value
+            return
+        if not isinstance(value, Tensor):
+            value = Tensor._wrap(_storage(as_array(value)))
+        targets = arrays.obj(self._values[target])
+        _check_fits(value.shape, targets.shape)
+        if not self._recording(value):
+            self._check_writable()
+            numbers = np.broadcast_to(np.asarray(value.data, dtype=np.float64), targets.shape)
+            for v, x in zip(targets.flat, numbers.ravel().tolist()):
+                v.data = x
+            return
+        self._check_inplace()
+        old_values = self._values.copy()
+        old = self._snapshot(old_values)
+        src = np.broadcast_to(value._float_values(), targets.shape)
+
+        def compute() -> np.ndarray:
+            new = old_values.copy()
+            new[target] = arrays.copies(src, "setitem")
+            return new
+
+        out = self._compute("setitem", (old, value), compute)
+        self._adopt(out)
+
+    # ------------------------------------------------------------ in-place
+    def _recording(self, *operands: Any) -> bool:
+        return _mode.enabled and (
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in operands)
+        )
+
+    def _check_writable(self) -> None:
+        if not self._values.flags.writeable:
+            raise RuntimeError(
+                f"cannot write into this tensor (shape {tuple(self.shape)}): it is a broadcast "
+                "(expand) view; use .clone() first"
+            )
+
+    def _check_inplace(self) -> None:
+        """Errors for a recorded in-place change of a leaf (or a view of one) that requires grad."""
+        self._check_writable()
+        if self.grad_fn is None and self._requires_grad:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad (shape {tuple(self.shape)}) is being "
+                "used in an in-place operation; wrap it in `with no_grad():` or use .clone()"
+            )
+        base = self._base
+        if base is not None and base.grad_fn is None and base._requires_grad:
+            raise RuntimeError(
+                f"a view of a leaf Variable that requires grad (shape {tuple(base.shape)}) is being "
+                "used in an in-place operation; wrap it in `with no_grad():` or use .clone()"
+            )
+
+    def _snapshot(self, values: np.ndarray) -> Tensor:
+        """This tensor as it is now (its grad_fn), holding ``values``: the input of an in-place op."""
+        old = Tensor._wrap(values)
+        old.grad_fn, old._requires_grad = self.grad_fn, self._requires_grad
+        return old
+
+    def _adopt(self, out: Tensor) -> None:
+        """Recorded in-place op: hold ``out``'s Values (written through to any base) and its grad_fn."""
+        self._values[...] = out._values
+        self.grad_fn, self._requires_grad = out.grad_fn, True
+        base = self._base
+        if base is not None:
+            base.grad_fn = Record("copy_slices", None, (next_of(base), out.grad_fn))
+            base._requires_grad = True
+
+    def _inplace(self, fn: Callable[[Tensor], Tensor], *operands: Any) -> Tensor:
+        """Compute ``fn(self)`` and make it this tensor's content, as the vector engine does."""
+        if self._recording(*operands):
+            self._check_inplace()
+            out = fn(self._snapshot(self._values.copy()))
+            if out.shape != self.shape:
+                raise ValueError(
+                    f"in-place op: the result of shape {tuple(out.shape)} does not fit in the "
+                    f"tensor's shape {tuple(self.shape)}"
+                )
+            self._adopt(out)
+        else:
+            with _graph.no_grad():
+                out = fn(self)
+            if out.shape != self.shape:
+                raise ValueError(
+                    f"in-place op: the result of shape {tuple(out.shape)} does not fit in the "
+                    f"tensor's shape {tuple(self.shape)}"
+                )
+            self._write(out.data)
+        return self
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        other = self._operand("in-place op", other * alpha if alpha != 1 else other)
+        return self._inplace(lambda t: t + other, other)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        other = self._operand("in-place op", other * alpha if alpha != 1 else other)
+        return self._inplace(lambda t: t - other, other)
+
+    def mul_(self, other: Any) -> Tensor:
+        other = self._operand("in-place op", other)
+        return self._inplace(lambda t: t * other, other)
+
+    def div_(self, other: Any) -> Tensor:
+        other = self._operand("in-place op", other)
+        return self._inplace(lambda t: t / other, other)
+
+    def pow_(self, other: Any) -> Tensor:
+        other = self._operand("in-place op", other)
+        return self._inplace(lambda t: t**other, other)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return self._inplace(lambda t: t.clamp(min, max))
+
+    def relu_(self) -> Tensor:
+        return self._inplace(lambda t: t.relu())
+
+    def exp_(self) -> Tensor:
+        return self._inplace(lambda t: t.exp())
+
+    def neg_(self) -> Tensor:
+        return self._inplace(lambda t: -t)
+
+    def fill_(self, value: Any) -> Tensor:
+        self[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def copy_(self, src: Any) -> Tensor:
+        src = src if isinstance(src, Tensor) else Tensor._wrap(_storage(as_array(src)))
+        broadcast_shapes("copy_", self.shape, src.shape)
+        self[...] = src
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        from .. import _random
+
+        return self._fill_random(_random.uniform(a, b, self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        from .. import _random
+
+        return self._fill_random(_random.normal(mean, std, self.shape))
+
+    def _fill_random(self, values: np.ndarray) -> Tensor:
+        with _graph.no_grad():
+            self[...] = values
+        return self
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    # ------------------------------------------------------------ autograd
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is not None:
+            retain(self.grad_fn, self)
+        elif not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: list[Tensor] | None = None,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn "
+                f"(shape {tuple(self.shape)}); did you detach() it or compute it under no_grad?"
+            )
+        seed = seed_gradient(self, gradient, create_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            from .graph import _accumulate
+
+            inputs = list(inputs)
+            results = run_backward([self], [seed], retain_graph, create_graph, inputs)
+            for t, g in zip(inputs, results):
+                if g is not None:
+                    _accumulate(t, g)
+            return
+        run_backward([self], [seed], retain_graph, create_graph)
+
+
+def seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
+    """The gradient backward starts from: ones for a scalar, else the user's (shape-checked)."""
+    if gradient is None:
+        if t.numel() != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, but this tensor has "
+                f"shape {tuple(t.shape)}; pass gradient= a tensor of that shape"
+            )
+        g = np.ones(t.shape)
+        return Tensor._wrap(arrays.to_values(g)) if create_graph else g
+    if isinstance(gradient, TensorBase) and not isinstance(gradient, Tensor):
+        raise TypeError("backward: gradient must be a micro Tensor, got a vector Tensor")
+    g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(_storage(as_array(gradient, np.float64)))
+    if g.shape != t.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: gradient has shape {tuple(g.shape)} but the output has "
+            f"shape {tuple(t.shape)}"
+        )
+    return g if create_graph else np.asarray(g.data, dtype=np.float64)
+
+
+def _check_fits(value_shape: tuple[int, ...], target_shape: tuple[int, ...]) -> None:
+    """``t[index] = value`` needs ``value`` to broadcast to exactly the indexed shape."""
+    try:
+        fits = np.broadcast_shapes(value_shape, target_shape) == target_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"setitem: a value of shape {tuple(value_shape)} cannot be broadcast to the indexed "
+            f"shape {tuple(target_shape)}"
+        )
+
+
+def _normalize_index(index: Any) -> Any:
+    """Turn Tensors and lists inside an index into numpy arrays; check index dtypes."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, TensorBase):
+            i = np.asarray(i.numpy())
+        elif isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and not (np.issubdtype(i.dtype, np.integer) or i.dtype == np.bool_):
+            raise IndexError(f"tensors used as indices must be long or bool, got dtype {i.dtype}")
+        out.append(i)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _is_basic(index: Any) -> bool:
+    """True when ``index`` uses only ints, slices, None and Ellipsis (the result is a view)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) and not isinstance(i, bool)
+        for i in items
+    )
+
+
+def _as_array_index(index: Any) -> tuple:
+    """A basic index that returns a (0-d) array view even when it picks a single element."""
+    items = index if isinstance(index, tuple) else (index,)
+    return items if any(i is Ellipsis for i in items) else (*items, Ellipsis)
