@@ -389,3 +389,46 @@ def test_all_and_any():
     assert not (x > 0).all().item() and (x > 0).any().item()
     assert (x > 0).all(dim=1).tolist() == [False, True]
     assert (x > 0).any(dim=0, keepdim=True).tolist() == [[True, True]]
+
+
+def test_power_with_zero_base_gives_zero_exponent_gradient():
+    a = leaf([0.0, 2.0])
+    b = leaf([2.0, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no log(0) warning either
+        (a**b).sum().backward()
+    assert b.grad.tolist()[0] == 0.0
+    assert b.grad.tolist()[1] == pytest.approx(2.0**0.5 * np.log(2.0))
+
+
+@pytest.mark.parametrize("write", [
+    lambda y: y[1:].mul_(2),
+    lambda y: y.reshape(3, 1)[1:].mul_(2),
+    lambda y: y.view(1, 3)[:, 1:].add_(y.detach()[:2].clone()),
+])
+def test_inplace_through_a_view_reaches_the_base_gradient(write):
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * 1
+    write(y)
+    (y * mt.tensor([1.0, 10.0, 100.0], dtype=mt.float64)).sum().backward()
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    ty = tx * 1
+    write(ty)
+    (ty * torch.tensor([1.0, 10.0, 100.0], dtype=torch.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+
+
+def test_inplace_on_a_view_of_a_leaf_that_requires_grad_raises():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x[1:].mul_(2)
+
+
+def test_inplace_view_write_with_a_grad_requiring_value_into_a_constant():
+    x = leaf([5.0])
+    z = mt.zeros(3, dtype=mt.float64)
+    z[1:2].add_(x * 2)
+    (z * mt.tensor([1.0, 3.0, 1.0], dtype=mt.float64)).sum().backward()
+    assert x.grad.tolist() == [6.0] and z.tolist() == [0.0, 10.0, 0.0]

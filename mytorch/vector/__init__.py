@@ -30,7 +30,7 @@ from .._dtype import (  # noqa: F401
     uint8,
 )
 from .._graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
-from . import autograd  # noqa: F401
+from . import autograd, fused  # noqa: F401
 from .tensor import Tensor
 
 bool = bool_  # noqa: A001 - torch.bool

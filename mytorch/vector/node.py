@@ -15,6 +15,12 @@ both, so each derivative is written once.
 Broadcasting is undone in exactly one place: :func:`run_backward` sums every
 input gradient down to that input's shape (``dual.sum_to``).
 
+Backward visits nodes newest first: every node gets a sequence number when it
+is recorded, and a node is always recorded after the nodes of its inputs, so
+by the time a node is popped from the heap (largest number first) all of its
+consumers have already sent it their gradients. No separate topological sort
+is needed, and nodes no gradient reaches are never visited.
+
 Example:
     >>> import mytorch.vector as mt
     >>> x = mt.tensor([1.0, 2.0], requires_grad=True)
@@ -24,16 +30,22 @@ Example:
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .. import _graph
+from .._graph import _mode
 from . import dual
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
+# The Tensor class, set by tensor.py once defined (a circular import; a module
+# global keeps ``import`` statements out of the hot path).
+Tensor: Any = None
+
+_sequence = itertools.count()  # recording order of nodes: see run_backward
 
 
 class Node:
@@ -44,6 +56,9 @@ class Node:
     """
 
     saves_inputs = False
+    #: True when ``backward`` returns new arrays that nobody else holds: the engine may then
+    #: accumulate into them in place and hand them to a leaf's ``.grad`` without a copy.
+    fresh_grads = False
     __slots__ = (
         "next",
         "shapes",
@@ -52,6 +67,7 @@ class Node:
         "_versions",
         "_retained",
         "_freed",
+        "_seq",
         "__dict__",
         "__weakref__",
     )
@@ -60,41 +76,82 @@ class Node:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the arrays of ``args`` and record the node if needed."""
-        from .tensor import Tensor
-
         node = cls.__new__(cls)
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        arrays = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                if a._requires_grad:
+                    record = True
+            else:
+                arrays.append(a)
         out = node.forward(*arrays, **kwargs)
-        if _graph._mode.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    node._link(args)
-                    return Tensor._from_node(out, node)
+        if record and _mode.enabled:
+            node._link(args)
+            return Tensor._from_node(out, node)
         return Tensor._wrap(out)
 
-    def _link(self, args: tuple) -> None:
-        from .tensor import Tensor
+    @classmethod
+    def apply2(cls, a: Any, b: Any) -> Tensor:
+        """``apply(a, b)`` unrolled for two inputs, the hot path of arithmetic (same result)."""
+        node = cls.__new__(cls)
+        ta = isinstance(a, Tensor)
+        tb = isinstance(b, Tensor)
+        out = node.forward(a.data if ta else a, b.data if tb else b)
+        ra = ta and a._requires_grad
+        rb = tb and b._requires_grad
+        if not ((ra or rb) and _mode.enabled):
+            return Tensor._wrap(out)
+        if ta:
+            da = a.data
+            sa, dta, va = da.shape, da.dtype, a._version[0]
+        else:
+            sa = dta = None
+            va = 0
+        if tb:
+            db = b.data
+            sb, dtb, vb = db.shape, db.dtype, b._version[0]
+        else:
+            sb = dtb = None
+            vb = 0
+        node.next = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
+        node.shapes = (sa, sb)
+        node.dtypes = (dta, dtb)
+        node._retained = None
+        node._freed = False
+        node._seq = next(_sequence)
+        if cls.saves_inputs:
+            node._inputs = (a, b)
+            node._versions = (va, vb)
+        return Tensor._from_node(out, node)
 
+    def _link(self, args: tuple) -> None:
         nxt = []
         shapes = []
         dtypes = []
+        versions = []
         for a in args:
             if isinstance(a, Tensor):
-                nxt.append((a.grad_fn or a) if a.requires_grad else None)
-                shapes.append(a.data.shape)
-                dtypes.append(a.data.dtype)
+                nxt.append((a.grad_fn or a) if a._requires_grad else None)
+                data = a.data
+                shapes.append(data.shape)
+                dtypes.append(data.dtype)
+                versions.append(a._version[0])
             else:
                 nxt.append(None)
                 shapes.append(None)
                 dtypes.append(None)
+                versions.append(0)
         self.next = tuple(nxt)
         self.shapes = tuple(shapes)
         self.dtypes = tuple(dtypes)
         self._retained = None
         self._freed = False
+        self._seq = next(_sequence)
         if self.saves_inputs:
             self._inputs = args
-            self._versions = tuple(a._version[0] if isinstance(a, Tensor) else 0 for a in args)
+            self._versions = tuple(versions)
 
     # -- what backward reads -----------------------------------------------
     def needs_grad(self, i: int) -> bool:
@@ -106,8 +163,6 @@ class Node:
 
         Raises RuntimeError when that input was modified in place since it was saved.
         """
-        from .tensor import Tensor
-
         a = self._inputs[i]
         if isinstance(a, Tensor):
             if a._version[0] != self._versions[i]:
@@ -149,8 +204,6 @@ class Node:
 
 def _accumulate_leaf(leaf: Tensor, grad: Any, owned: bool) -> None:
     """Add ``grad`` into ``leaf.grad``; a first gradient becomes a fresh writable array."""
-    from .tensor import Tensor
-
     if isinstance(grad, Tensor):  # create_graph: keep the gradient differentiable
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
@@ -178,36 +231,21 @@ def run_backward(
     With ``inputs=None`` gradients accumulate into the ``.grad`` of leaves;
     otherwise the gradients of ``inputs`` are returned (``autograd.grad``).
     """
-    from .tensor import Tensor
-
-    def parents(n: Any) -> tuple:
-        if isinstance(n, Node):
-            if n._freed:
-                raise RuntimeError(
-                    f"Trying to backward through the graph a second time: the saved "
-                    f"values of {n.name()} were freed by the first backward. Specify "
-                    "retain_graph=True on the first backward to keep them."
-                )
-            return tuple(p for p in n.next if p is not None)
-        return ()
-
-    # One artificial sink so that several roots share one ordering.
-    sink = _Sink(roots)
-    order = _graph.topological_order(sink, lambda n: sink.roots if n is sink else parents(n))
     grads: dict[int, Any] = {}
     owned: set[int] = set()
+    heap: list[tuple] = []  # (priority, id, node): newest node first, leaves last
+    push = heapq.heappush
     for r, g in zip(roots, root_grads):
+        if id(r) not in grads:
+            push(heap, _entry(r))
         _add(grads, owned, id(r), g)
     wanted = {id(t.grad_fn or t): t for t in inputs} if inputs is not None else None
     results: dict[int, Any] = {}
 
     with _graph.set_grad_enabled(create_graph):
-        for node in reversed(order):
-            if node is sink:
-                continue
+        while heap:
+            node = heapq.heappop(heap)[2]
             key = id(node)
-            if key not in grads:
-                continue
             grad = grads.pop(key)
             if wanted is not None and key in wanted:
                 results[key] = grad
@@ -215,11 +253,18 @@ def run_backward(
                 if wanted is None:
                     _accumulate_leaf(node, grad, key in owned)
                 continue
+            if node._freed:
+                raise RuntimeError(
+                    f"Trying to backward through the graph a second time: the saved "
+                    f"values of {node.name()} were freed by the first backward. Specify "
+                    "retain_graph=True on the first backward to keep them."
+                )
             if node._retained is not None:
                 kept = node._retained()
                 if kept is not None and wanted is None:
                     kept.grad = grad if isinstance(grad, Tensor) else Tensor._wrap(np.array(grad))
             input_grads = node.backward(grad)
+            fresh = node.fresh_grads
             for parent, g, shape, dtype in zip(node.next, input_grads, node.shapes, node.dtypes):
                 if parent is None or g is None:
                     continue
@@ -227,12 +272,24 @@ def run_backward(
                     g = dual.sum_to(g, shape)
                 if g.dtype != dtype:
                     g = dual.cast(g, dtype)
-                _add(grads, owned, id(parent), g)
+                pkey = id(parent)
+                if pkey in grads:
+                    _add(grads, owned, pkey, g)
+                    continue
+                grads[pkey] = g
+                push(heap, (1 if isinstance(parent, Tensor) else -parent._seq, pkey, parent))
+                if fresh and type(g) is np.ndarray and g.flags.writeable:
+                    owned.add(pkey)
             if not retain_graph:
                 node.free()
     if inputs is None:
         return None
     return [results.get(id(t.grad_fn or t)) for t in inputs]
+
+
+def _entry(n: Any) -> tuple:
+    """Heap entry of a node or leaf: larger sequence numbers (newer nodes) pop first."""
+    return (1 if isinstance(n, Tensor) else -n._seq, id(n), n)
 
 
 def _add(grads: dict[int, Any], owned: set[int], key: int, g: Any) -> None:
@@ -246,15 +303,6 @@ def _add(grads: dict[int, Any], owned: set[int], key: int, g: Any) -> None:
         grads[key] = total
         if isinstance(total, np.ndarray):
             owned.add(key)
-
-
-class _Sink:
-    """The artificial node joining several roots of one backward call."""
-
-    __slots__ = ("roots",)
-
-    def __init__(self, roots: list[Any]) -> None:
-        self.roots = roots
 
 
 def retain(node: Node, tensor: Tensor) -> None:

@@ -83,7 +83,9 @@ class Pow(Node):
         ga = g * b * a ** (b - 1) if self.needs_grad(0) else None
         gb = None
         if self.needs_grad(1):
-            gb = g * (a**b) * dual.log(a)
+            # d(a**b)/db = a**b * log(a), taken as 0 where a == 0 (as PyTorch): no log(0).
+            zero = np.asarray(a.data if dual._is_tensor(a) else a) == 0
+            gb = g * (a**b) * dual.log(dual.where(zero, 1.0, a) if zero.any() else a)
         return ga, gb
 
 
@@ -190,10 +192,22 @@ class Sigmoid(Node):
         return (g * out * (1 - out),)
 
 
+_UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}  # same-width unsigned ints, for bit masks
+
+
 class Relu(Node):
     def forward(self, a):
         self.mask = a > 0
-        return np.where(self.mask, a, np.zeros((), a.dtype))
+        uint = _UINT.get(a.itemsize) if a.dtype.kind == "f" and a.dtype.isnative else None
+        if uint is None or a.ndim == 0:
+            return np.where(self.mask, a, np.zeros((), a.dtype))
+        # Same result as np.where(mask, a, 0) bit for bit (NaN and -0.0 give +0.0), without
+        # np.where's data-dependent branch (mispredicted on half the elements: ~10x slower):
+        # the bits of ``a`` AND all-ones where mask, all-zeros elsewhere.
+        bits = self.mask.astype(uint)
+        np.negative(bits, out=bits)
+        np.bitwise_and(bits, a.view(uint), out=bits)
+        return bits.view(a.dtype)
 
     def backward(self, g):
         return (g * self.mask,)

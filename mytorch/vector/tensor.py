@@ -32,6 +32,7 @@ _BINARY = {
     "maximum": ops.Maximum,
     "minimum": ops.Minimum,
 }
+_SCALAR_AS_ARRAY = frozenset(("add", "sub", "mul", "div"))  # ops whose backward never reads b - 1 etc.
 _UNARY = {
     "neg": ops.Neg,
     "exp": ops.Exp,
@@ -71,7 +72,8 @@ def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
 class Tensor(TensorBase):
     """An n-dimensional array that records operations for reverse-mode autograd."""
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "__weakref__")
+    # ``_view_src`` is set only on views (see ``_view``); it is read with getattr.
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "_view_src", "__weakref__")
 
     _engine: Any = None  # set to the ``mytorch.vector`` module on import
 
@@ -158,10 +160,10 @@ class Tensor(TensorBase):
             if other.data.shape != self.data.shape:
                 broadcast_shapes(op, self.data.shape, other.data.shape)
             return other
+        if isinstance(other, (np.generic, np.ndarray)) and np.ndim(other) == 0:
+            return other.item()  # a numpy scalar is a plain number: no float64 upcast
         if isinstance(other, (bool, int, float)):
             return other
-        if isinstance(other, (np.generic, np.ndarray)) and np.ndim(other) == 0:
-            return other.item()
         if isinstance(other, TensorBase):
             raise TypeError(f"{op}: cannot mix a vector Tensor with a {type(other).__module__} Tensor")
         other = Tensor._wrap(as_array(other))
@@ -171,11 +173,17 @@ class Tensor(TensorBase):
     def _binary(self, op: str, other: Any, reverse: bool = False) -> Tensor:
         other = self._operand(op, other)
         a = self
-        if isinstance(other, float) and not _dtype.is_floating(self.data.dtype):
-            a = self.to(_dtype.get_default_dtype())
+        if isinstance(other, float):
+            if self.data.dtype.kind != "f":  # an int or bool tensor meets a float: promote
+                a = self.to(_dtype.get_default_dtype())
+            if op in _SCALAR_AS_ARRAY or (reverse and op == "pow"):
+                # numpy is ~2x faster with a 0-d array of the tensor's dtype than with a
+                # Python float, and the result is bit-identical (numpy casts the float first).
+                # For ``2.0 ** x`` it also keeps backward's log(2.0) in the tensor's dtype.
+                other = np.asarray(other, a.data.dtype)
         if reverse:
-            return _BINARY[op].apply(other, a)
-        return _BINARY[op].apply(a, other)
+            return _BINARY[op].apply2(other, a)
+        return _BINARY[op].apply2(a, other)
 
     def _unary(self, op: str) -> Tensor:
         return _UNARY[op].apply(self)
@@ -195,20 +203,38 @@ class Tensor(TensorBase):
     def _max(self, dim: int | None, keepdim: bool, minimum: bool) -> Tensor:
         return ops.Max.apply(self, axis=dim, keepdims=keepdim, minimum=minimum)
 
-    def _view(self, out: Tensor) -> Tensor:
-        """A result sharing memory with ``self`` shares its version counter."""
+    def _view(self, out: Tensor, redo: Any, write_back: Any) -> Tensor:
+        """A result sharing memory with ``self`` shares its version counter.
+
+        It also remembers how it was made (``redo(base)``) and how to write a
+        new value of it into its base (``write_back(base, value)``), so that an
+        in-place op on the view updates the base's graph too (PyTorch's
+        CopySlices): ``y[1:].mul_(2)`` sends the right gradient through ``y``.
+        """
         if np.may_share_memory(out.data, self.data):
             out._version = self._version
+            out._view_src = (self, redo, write_back)
         return out
 
     def _reshape(self, shape: tuple[int, ...]) -> Tensor:
-        return self._view(ops.Reshape.apply(self, shape=shape))
+        return self._view(
+            ops.Reshape.apply(self, shape=shape),
+            lambda base: base._reshape(shape),
+            lambda base, value: base.__setitem__(Ellipsis, value.reshape(base.shape)),
+        )
 
     def _permute(self, axes: tuple[int, ...]) -> Tensor:
-        return self._view(ops.Permute.apply(self, axes=axes))
+        inverse = tuple(np.argsort(axes))
+        return self._view(
+            ops.Permute.apply(self, axes=axes),
+            lambda base: base._permute(axes),
+            lambda base, value: base.__setitem__(Ellipsis, value.permute(*inverse)),
+        )
 
     def _expand(self, shape: tuple[int, ...]) -> Tensor:
-        return self._view(ops.Expand.apply(self, shape=shape))
+        out = ops.Expand.apply(self, shape=shape)  # read-only: never written through
+        out._version = self._version
+        return out
 
     def _matmul(self, other: Tensor) -> Tensor:
         return ops.MatMul.apply(self, other)
@@ -276,7 +302,11 @@ class Tensor(TensorBase):
     # ------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
         index = _normalize_index(index)
-        return self._view(ops.GetItem.apply(self, index=index))
+        return self._view(
+            ops.GetItem.apply(self, index=index),
+            lambda base: base[index],
+            lambda base, value: base.__setitem__(index, value),
+        )
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _normalize_index(index)
@@ -308,6 +338,12 @@ class Tensor(TensorBase):
                 self._version,
             )
             out = op.apply(old, *args, **kwargs)
+            view_src = getattr(self, "_view_src", None)
+            if view_src is not None:  # a view: write into the base, then view it again
+                base, redo, write_back = view_src
+                write_back(base, out)  # differentiable, bumps the shared version counter
+                self.grad_fn, self._requires_grad = redo(base).grad_fn, True
+                return self
             np.copyto(self.data, out.data, casting="unsafe")
             self.grad_fn, self._requires_grad = out.grad_fn, True
         else:
@@ -428,6 +464,9 @@ class Tensor(TensorBase):
                     _node._accumulate_leaf(t, g if create_graph else g.data, False)
             return
         _node.run_backward([self.grad_fn or self], [grad], retain_graph, create_graph)
+
+
+_node.Tensor = Tensor  # node.py cannot import this module (circular); it reads this global
 
 
 def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
