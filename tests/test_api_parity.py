@@ -132,3 +132,13 @@ def test_the_check_itself_notices_a_difference():
     del Fake.extra
     with pytest.raises(AssertionError, match=r"shared: signature \(self, a\) on micro"):
         _compare(_class_api(Fake), _class_api(Other), "Fake")
+
+
+def test_grad_of_a_parameter_is_a_plain_tensor_on_both_engines():
+    import mytorch.micro as mm
+    import mytorch.vector as mv
+
+    for engine in (mm, mv):
+        layer = engine.nn.Linear(2, 3)
+        layer(engine.ones(1, 2)).sum().backward()
+        assert type(layer.weight.grad) is engine.Tensor, engine.__name__

@@ -126,7 +126,7 @@ def run_backward(
             _accumulate(leaf, grad_of(leaf))
         for t in retained:
             g = grad_of(t)
-            t.grad = g if create_graph else type(t)._wrap(arrays.to_values(g))
+            t.grad = g if create_graph else type(t)._engine.Tensor._wrap(arrays.to_values(g))
     else:
         results = [grad_of(t) if id(next_of(t)) in reached else None for t in inputs]
     if not retain_graph:
@@ -144,7 +144,7 @@ def _seed_items(seed: Any) -> list[Any]:
 
 def _grad_tensor_maker(table: dict[int, Any], roots: list[Any], seeds: list[Any]) -> Any:
     """``t -> d(roots)/dt`` as a micro Tensor of new Values (differentiable when it depends on anything)."""
-    tensor_cls = type(roots[0])
+    tensor_cls = type(roots[0])._engine.Tensor  # a plain Tensor even when roots are Parameters
     links = tuple(next_of(t) for t in [*roots, *seeds])
 
     def grad_of(t: Any) -> Any:
@@ -162,7 +162,7 @@ def _accumulate(leaf: Any, g: Any) -> None:
     if not isinstance(g, np.ndarray):
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        leaf.grad = type(leaf)._wrap(arrays.to_values(g))
+        leaf.grad = type(leaf)._engine.Tensor._wrap(arrays.to_values(g))
     elif tuple(leaf.grad.shape) != g.shape:
         raise RuntimeError(
             f"cannot accumulate a gradient of shape {g.shape} into the .grad of shape "
