@@ -72,6 +72,58 @@ def broadcast_shapes(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[i
         ) from None
 
 
+def normalize_index(index: Any) -> Any:
+    """Turn Tensors and lists inside an index into numpy arrays; check index dtypes."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, TensorBase):
+            i = np.asarray(i.numpy())
+        elif isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and not (np.issubdtype(i.dtype, np.integer) or i.dtype == np.bool_):
+            raise IndexError(f"tensors used as indices must be long or bool, got dtype {i.dtype}")
+        out.append(i)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def is_basic_index(index: Any) -> bool:
+    """True when ``index`` uses only ints, slices, None and Ellipsis (a view; no repeats possible)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) and not isinstance(i, bool)
+        for i in items
+    )
+
+
+def check_setitem_fits(value_shape: tuple[int, ...], target_shape: tuple[int, ...]) -> None:
+    """``t[index] = value`` needs ``value`` to broadcast to exactly the indexed shape."""
+    try:
+        fits = np.broadcast_shapes(value_shape, target_shape) == target_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"setitem: a value of shape {tuple(value_shape)} cannot be broadcast to the indexed "
+            f"shape {tuple(target_shape)}"
+        )
+
+
+def check_backward_gradient(output: Any, gradient: Any) -> None:
+    """``backward(gradient)``: None only for a one-element output, else the output's shape."""
+    if gradient is None:
+        if output.numel() != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, but this tensor has "
+                f"shape {tuple(output.shape)}; pass gradient= a tensor of that shape"
+            )
+    elif tuple(np.shape(gradient)) != tuple(output.shape):
+        raise RuntimeError(
+            f"Mismatch in shape: gradient has shape {tuple(np.shape(gradient))} but the output "
+            f"has shape {tuple(output.shape)}"
+        )
+
+
 class TensorBase:
     """Engine-independent part of the Tensor API (see module docstring)."""
 
@@ -148,6 +200,74 @@ class TensorBase:
             )
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    # ------------------------------------------------------------ dtype conversions (via ``to``)
+    def float(self):
+        return self.to(np.dtype("float32"))
+
+    def double(self):
+        return self.to(np.dtype("float64"))
+
+    def long(self):
+        return self.to(np.dtype("int64"))
+
+    def int(self):
+        return self.to(np.dtype("int32"))
+
+    def bool(self):
+        return self.to(np.dtype("bool"))
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    # ------------------------------------------------------------ in-place fills (via ``__setitem__``)
+    def fill_(self, value):
+        self[...] = value
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def copy_(self, src):
+        src = self._constant(src)
+        broadcast_shapes("copy_", tuple(self.shape), tuple(src.shape))
+        self[...] = src
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0):
+        """Fill with U[a, b) samples from the generator both engines share."""
+        from . import _random
+
+        return self._fill_random(_random.uniform(a, b, tuple(self.shape)))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0):
+        """Fill with N(mean, std**2) samples from the generator both engines share."""
+        from . import _random
+
+        return self._fill_random(_random.normal(mean, std, tuple(self.shape)))
+
+    def _fill_random(self, values: np.ndarray):
+        from ._graph import no_grad
+
+        with no_grad():
+            self[...] = values
+        return self
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
 
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other):

@@ -90,3 +90,13 @@ def test_autograd_grad_unused_input():
         mt.autograd.grad((x * 2).sum(), [x, z])
     gx, gz = mt.autograd.grad((x * 2).sum(), [x, z], allow_unused=True)
     assert gz is None and gx.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("engine_name", ["vector", "micro"])
+def test_setitem_value_of_wrong_shape_names_both_shapes(engine_name):
+    import importlib
+
+    m = importlib.import_module(f"mytorch.{engine_name}")
+    t = m.zeros(3, 4)
+    with pytest.raises(ValueError, match=r"\(3,\).*indexed shape \(2, 4\)"):
+        t[1:] = m.ones(3)

@@ -41,7 +41,14 @@ import numpy as np
 
 from .. import _dtype, _graph
 from .._graph import _mode
-from .._tensor_base import TensorBase, broadcast_shapes
+from .._tensor_base import (
+    TensorBase,
+    broadcast_shapes,
+    check_backward_gradient,
+    check_setitem_fits,
+    is_basic_index,
+    normalize_index,
+)
 from . import arrays
 from . import value as _v
 from .graph import Record, next_of, retain, run_backward
@@ -196,10 +203,6 @@ class Tensor(TensorBase):
     @property
     def dtype(self) -> np.dtype:
         return _dtype.float64 if self._values.dtype == object else self._values.dtype
-
-    @property
-    def device(self) -> str:
-        return "cpu"
 
     def numpy(self) -> np.ndarray:
         """The numbers as a numpy array (a new array for floating tensors)."""
@@ -372,24 +375,6 @@ class Tensor(TensorBase):
             return Tensor._wrap(self.data.astype(dtype))
         return self if dtype == self._values.dtype else Tensor._wrap(self._values.astype(dtype))
 
-    def float(self) -> Tensor:
-        return self.to(_dtype.float32)
-
-    def double(self) -> Tensor:
-        return self.to(_dtype.float64)
-
-    def long(self) -> Tensor:
-        return self.to(_dtype.int64)
-
-    def int(self) -> Tensor:
-        return self.to(_dtype.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(_dtype.bool_)
-
-    def type_as(self, other: Tensor) -> Tensor:
-        return self.to(other.dtype)
-
     def clone(self) -> Tensor:
         if not self._is_float:
             return Tensor._wrap(self._values.copy())
@@ -409,19 +394,19 @@ class Tensor(TensorBase):
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
-        index = _normalize_index(index)
+        index = normalize_index(index)
         if not self._is_float:
             return Tensor._wrap(np.asarray(self._values[index]))
-        if _is_basic(index):
+        if is_basic_index(index):
             return self._view(self._values[_as_array_index(index)], "getitem")
         values = self._values
         return self._compute("getitem", (self,), lambda: arrays.copies(arrays.obj(values[index]), "index"))
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        index = _normalize_index(index)
+        index = normalize_index(index)
         if isinstance(value, TensorBase) and not isinstance(value, Tensor):
             raise TypeError("cannot assign a vector Tensor into a micro Tensor")
-        target = _as_array_index(index) if _is_basic(index) else index
+        target = _as_array_index(index) if is_basic_index(index) else index
         if not self._is_float:
             self._check_writable()
             self._values[target] = value.data if isinstance(value, Tensor) else value
@@ -429,7 +414,7 @@ class Tensor(TensorBase):
         if not isinstance(value, Tensor):
             value = Tensor._wrap(_storage(as_array(value)))
         targets = arrays.obj(self._values[target])
-        _check_fits(value.shape, targets.shape)
+        check_setitem_fits(value.shape, targets.shape)
         if not self._recording(value):
             self._check_writable()
             numbers = np.broadcast_to(np.asarray(value.data, dtype=np.float64), targets.shape)
@@ -546,39 +531,6 @@ class Tensor(TensorBase):
     def neg_(self) -> Tensor:
         return self._inplace(lambda t: -t)
 
-    def fill_(self, value: Any) -> Tensor:
-        self[...] = value
-        return self
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def copy_(self, src: Any) -> Tensor:
-        src = src if isinstance(src, Tensor) else Tensor._wrap(_storage(as_array(src)))
-        broadcast_shapes("copy_", self.shape, src.shape)
-        self[...] = src
-        return self
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
-        from .. import _random
-
-        return self._fill_random(_random.uniform(a, b, self.shape))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        from .. import _random
-
-        return self._fill_random(_random.normal(mean, std, self.shape))
-
-    def _fill_random(self, values: np.ndarray) -> Tensor:
-        with _graph.no_grad():
-            self[...] = values
-        return self
-
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
-
     # ------------------------------------------------------------ autograd
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
@@ -617,60 +569,14 @@ class Tensor(TensorBase):
 
 def seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
     """The gradient backward starts from: ones for a scalar, else the user's (shape-checked)."""
-    if gradient is None:
-        if t.numel() != 1:
-            raise RuntimeError(
-                f"grad can be implicitly created only for scalar outputs, but this tensor has "
-                f"shape {tuple(t.shape)}; pass gradient= a tensor of that shape"
-            )
-        g = np.ones(t.shape)
-        return Tensor._wrap(arrays.to_values(g)) if create_graph else g
     if isinstance(gradient, TensorBase) and not isinstance(gradient, Tensor):
         raise TypeError("backward: gradient must be a micro Tensor, got a vector Tensor")
+    check_backward_gradient(t, gradient)
+    if gradient is None:
+        g = np.ones(t.shape)
+        return Tensor._wrap(arrays.to_values(g)) if create_graph else g
     g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(_storage(as_array(gradient, np.float64)))
-    if g.shape != t.shape:
-        raise RuntimeError(
-            f"Mismatch in shape: gradient has shape {tuple(g.shape)} but the output has "
-            f"shape {tuple(t.shape)}"
-        )
     return g if create_graph else np.asarray(g.data, dtype=np.float64)
-
-
-def _check_fits(value_shape: tuple[int, ...], target_shape: tuple[int, ...]) -> None:
-    """``t[index] = value`` needs ``value`` to broadcast to exactly the indexed shape."""
-    try:
-        fits = np.broadcast_shapes(value_shape, target_shape) == target_shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(
-            f"setitem: a value of shape {tuple(value_shape)} cannot be broadcast to the indexed "
-            f"shape {tuple(target_shape)}"
-        )
-
-
-def _normalize_index(index: Any) -> Any:
-    """Turn Tensors and lists inside an index into numpy arrays; check index dtypes."""
-    items = index if isinstance(index, tuple) else (index,)
-    out = []
-    for i in items:
-        if isinstance(i, TensorBase):
-            i = np.asarray(i.numpy())
-        elif isinstance(i, list):
-            i = np.asarray(i)
-        if isinstance(i, np.ndarray) and not (np.issubdtype(i.dtype, np.integer) or i.dtype == np.bool_):
-            raise IndexError(f"tensors used as indices must be long or bool, got dtype {i.dtype}")
-        out.append(i)
-    return tuple(out) if isinstance(index, tuple) else out[0]
-
-
-def _is_basic(index: Any) -> bool:
-    """True when ``index`` uses only ints, slices, None and Ellipsis (the result is a view)."""
-    items = index if isinstance(index, tuple) else (index,)
-    return all(
-        isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) and not isinstance(i, bool)
-        for i in items
-    )
 
 
 def _as_array_index(index: Any) -> tuple:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .._tensor_base import is_basic_index
+
 
 def _is_tensor(x: Any) -> bool:
     return not isinstance(x, np.ndarray) and hasattr(x, "grad_fn")
@@ -92,7 +94,7 @@ def scatter_add(g: Any, shape: tuple[int, ...], index: Any) -> Any:
 
         return IndexAdd.apply(g, shape=shape, index=index)
     out = np.zeros(shape, dtype=g.dtype)
-    if _is_basic(index):
+    if is_basic_index(index):
         out[index] = g
     else:
         np.add.at(out, index, g)
@@ -101,12 +103,3 @@ def scatter_add(g: Any, shape: tuple[int, ...], index: Any) -> Any:
 
 def getitem(g: Any, index: Any) -> Any:
     return g[index]
-
-
-def _is_basic(index: Any) -> bool:
-    """True when ``index`` uses only ints, slices, None and Ellipsis (no repeats possible)."""
-    items = index if isinstance(index, tuple) else (index,)
-    return all(
-        isinstance(i, (int, slice, type(None), type(Ellipsis))) and not isinstance(i, bool)
-        for i in items
-    )

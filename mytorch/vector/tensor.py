@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype, _graph
-from .._tensor_base import TensorBase, broadcast_shapes
+from .._tensor_base import (
+    TensorBase,
+    broadcast_shapes,
+    check_backward_gradient,
+    check_setitem_fits,
+    normalize_index,
+)
 from . import node as _node
 from . import ops
 
@@ -133,10 +139,6 @@ class Tensor(TensorBase):
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
-
-    @property
-    def device(self) -> str:
-        return "cpu"
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -267,24 +269,6 @@ class Tensor(TensorBase):
             return Tensor._wrap(self.data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
-    def float(self) -> Tensor:
-        return self.to(_dtype.float32)
-
-    def double(self) -> Tensor:
-        return self.to(_dtype.float64)
-
-    def long(self) -> Tensor:
-        return self.to(_dtype.int64)
-
-    def int(self) -> Tensor:
-        return self.to(_dtype.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(_dtype.bool_)
-
-    def type_as(self, other: Tensor) -> Tensor:
-        return self.to(other.dtype)
-
     def clone(self) -> Tensor:
         return ops.Clone.apply(self)
 
@@ -301,7 +285,7 @@ class Tensor(TensorBase):
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
-        index = _normalize_index(index)
+        index = normalize_index(index)
         return self._view(
             ops.GetItem.apply(self, index=index),
             lambda base: base[index],
@@ -309,9 +293,12 @@ class Tensor(TensorBase):
         )
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        index = _normalize_index(index)
+        index = normalize_index(index)
         if isinstance(value, TensorBase) and not isinstance(value, Tensor):
             raise TypeError("cannot assign a micro Tensor into a vector Tensor")
+        value_shape = np.shape(value.data if isinstance(value, Tensor) else value)
+        if value_shape:  # numbers always fit; arrays must broadcast to the indexed shape
+            check_setitem_fits(value_shape, self.data[index].shape)
         self._inplace(ops.SetItem, value, index=index)
 
     # ------------------------------------------------------------ in-place
@@ -386,34 +373,6 @@ class Tensor(TensorBase):
     def neg_(self) -> Tensor:
         return self._inplace(ops.Neg)
 
-    def fill_(self, value: Any) -> Tensor:
-        self[...] = value
-        return self
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def copy_(self, src: Any) -> Tensor:
-        src = src if isinstance(src, Tensor) else Tensor._wrap(as_array(src))
-        broadcast_shapes("copy_", self.data.shape, src.data.shape)
-        self[...] = src
-        return self
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
-        from .. import _random
-
-        return self._fill_random(_random.uniform(a, b, self.data.shape))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        from .. import _random
-
-        return self._fill_random(_random.normal(mean, std, self.data.shape))
-
-    def _fill_random(self, values: np.ndarray) -> Tensor:
-        with _graph.no_grad():
-            self[...] = values
-        return self
-
     def _inplace_operand(self, other: Any) -> Any:
         other = self._operand("in-place op", other)
         if isinstance(other, Tensor) and np.broadcast_shapes(
@@ -425,11 +384,6 @@ class Tensor(TensorBase):
                 f"the tensor's shape {tuple(self.shape)}"
             )
         return other
-
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
 
     # ------------------------------------------------------------ autograd
     def retain_grad(self) -> None:
@@ -471,35 +425,9 @@ _node.Tensor = Tensor  # node.py cannot import this module (circular); it reads 
 
 def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
     """The gradient backward starts from: ones for a scalar, else the user's."""
+    check_backward_gradient(t, gradient)
     if gradient is None:
-        if t.data.size != 1:
-            raise RuntimeError(
-                f"grad can be implicitly created only for scalar outputs, but this tensor has "
-                f"shape {tuple(t.shape)}; pass gradient= a tensor of that shape"
-            )
         g = np.ones(t.data.shape, t.data.dtype)
         return Tensor._wrap(g) if create_graph else g
     g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(as_array(gradient, t.dtype))
-    if g.shape != t.shape:
-        raise RuntimeError(
-            f"Mismatch in shape: gradient has shape {tuple(g.shape)} but the output has "
-            f"shape {tuple(t.shape)}"
-        )
     return g if create_graph else g.data
-
-
-def _normalize_index(index: Any) -> Any:
-    """Turn Tensors and lists inside an index into numpy arrays; check index dtypes."""
-    items = index if isinstance(index, tuple) else (index,)
-    out = []
-    for i in items:
-        if isinstance(i, TensorBase):
-            i = np.asarray(i.numpy())
-        elif isinstance(i, list):
-            i = np.asarray(i)
-        if isinstance(i, np.ndarray) and not (
-            np.issubdtype(i.dtype, np.integer) or i.dtype == np.bool_
-        ):
-            raise IndexError(f"tensors used as indices must be long or bool, got dtype {i.dtype}")
-        out.append(i)
-    return tuple(out) if isinstance(index, tuple) else out[0]
