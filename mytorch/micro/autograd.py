@@ -12,12 +12,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import _graph
+from .._autograd import FunctionCtx, make_grad
 from .._gradcheck import GradcheckError, gradcheck
 from . import arrays
 from . import value as _v
@@ -27,53 +27,12 @@ from .tensor import Tensor, _group_ids, seed_gradient
 __all__ = ["grad", "gradcheck", "GradcheckError", "Function", "FunctionCtx"]
 
 
-def grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
-    grad_outputs: Any = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    allow_unused: bool = False,
-) -> tuple[Tensor | None, ...]:
-    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``."""
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs] * len(outputs)
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t.requires_grad:
-            raise RuntimeError(f"grad: input {i} does not require grad")
-    seeds = []
-    for o, g in zip(outputs, grad_outputs):
-        if not o.requires_grad:
-            raise RuntimeError(
-                f"grad: an output of shape {tuple(o.shape)} does not require grad and has no grad_fn"
-            )
-        seeds.append(seed_gradient(o, g, create_graph))
-    if retain_graph is None:
-        retain_graph = create_graph
-    results = run_backward(outputs, seeds, retain_graph, create_graph, inputs)
-    out: list[Tensor | None] = []
-    for i, (t, g) in enumerate(zip(inputs, results)):
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: input {i} (shape {tuple(t.shape)}) was not used in the graph; "
-                    "pass allow_unused=True to get None for it"
-                )
-            out.append(None)
-        elif isinstance(g, Tensor):
-            out.append(g)
-        else:
-            out.append(Tensor._wrap(arrays.to_values(g)))
-    return tuple(out)
-
-
-class FunctionCtx:
-    """The ``ctx`` of a user-defined Function: ``save_for_backward`` and ``saved_tensors``."""
-
-    def save_for_backward(self, *tensors: Any) -> None:
-        self.saved_tensors = tensors
+grad = make_grad(
+    Tensor,
+    seed_gradient,
+    run_backward,
+    lambda g, like: Tensor._wrap(arrays.to_values(g)),
+)
 
 
 class Function:

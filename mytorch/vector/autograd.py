@@ -10,12 +10,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import _graph
+from .._autograd import FunctionCtx, make_grad
 from .._gradcheck import GradcheckError, gradcheck
 from . import node as _node
 from .tensor import Tensor, _seed_gradient
@@ -23,54 +23,12 @@ from .tensor import Tensor, _seed_gradient
 __all__ = ["grad", "gradcheck", "GradcheckError", "Function", "FunctionCtx"]
 
 
-def grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
-    grad_outputs: Any = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    allow_unused: bool = False,
-) -> tuple[Tensor | None, ...]:
-    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``."""
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs] * len(outputs)
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t.requires_grad:
-            raise RuntimeError(f"grad: input {i} does not require grad")
-    roots, seeds = [], []
-    for o, g in zip(outputs, grad_outputs):
-        if not o.requires_grad:
-            raise RuntimeError(
-                f"grad: an output of shape {tuple(o.shape)} does not require grad and has no grad_fn"
-            )
-        roots.append(o.grad_fn or o)
-        seeds.append(_seed_gradient(o, g, create_graph))
-    if retain_graph is None:
-        retain_graph = create_graph
-    results = _node.run_backward(roots, seeds, retain_graph, create_graph, inputs)
-    out: list[Tensor | None] = []
-    for i, (t, g) in enumerate(zip(inputs, results)):
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: input {i} (shape {tuple(t.shape)}) was not used in the graph; "
-                    "pass allow_unused=True to get None for it"
-                )
-            out.append(None)
-        elif isinstance(g, Tensor):
-            out.append(g)
-        else:
-            out.append(Tensor._wrap(np.array(g, dtype=t.dtype, copy=True)))
-    return tuple(out)
-
-
-class FunctionCtx:
-    """The ``ctx`` of a user-defined Function: ``save_for_backward`` and ``saved_tensors``."""
-
-    def save_for_backward(self, *tensors: Any) -> None:
-        self.saved_tensors = tensors
+grad = make_grad(
+    Tensor,
+    _seed_gradient,
+    lambda outputs, seeds, *rest: _node.run_backward([o.grad_fn or o for o in outputs], seeds, *rest),
+    lambda g, like: Tensor._wrap(np.array(g, dtype=like.dtype, copy=True)),
+)
 
 
 class _UserNode(_node.Node):
