@@ -133,11 +133,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Any:  #
         >>> linear(mt.ones(2, 3), mt.ones(4, 3), mt.zeros(4)).shape
         (2, 4)
     """
-    if not _same_float(input, weight, bias) or weight.ndim != 2 or input.ndim < 1:
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
         return NotImplemented
-    if input.shape[-1] != weight.shape[1]:
+    x, w = input.data, weight.data  # checked on the arrays: this runs for every layer of every step
+    dtype = x.dtype
+    if dtype.kind != "f" or w.dtype != dtype or w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
         return NotImplemented
-    if bias is not None and bias.shape not in ((weight.shape[0],), ()):
+    if bias is not None and not (
+        isinstance(bias, Tensor) and bias.data.dtype == dtype and bias.data.shape in ((w.shape[0],), ())
+    ):
         return NotImplemented
     return LinearNode.apply(input, weight, bias)
 

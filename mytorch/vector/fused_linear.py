@@ -31,14 +31,10 @@ class LinearNode(Node):
         x, w = self.saved(0, g), self.saved(1, g)
         tensors = dual._is_tensor(g)
         g2 = g.reshape(-1, g.shape[-1])
-        gx = gw = gb = None
-        if self.needs_grad(0):
-            gx = (g2 @ w).reshape(x.shape)
-        if self.needs_grad(1):
-            x2 = x.reshape(-1, x.shape[-1])
-            gw = (g2.t() if tensors else g2.T) @ x2
-        if self.needs_grad(2):
-            gb = g2.sum(0)
+        want_x, want_w, want_b = self.next
+        gx = (g2 @ w).reshape(x.shape) if want_x is not None else None
+        gw = (g2.t() if tensors else g2.T) @ x.reshape(-1, x.shape[-1]) if want_w is not None else None
+        gb = g2.sum(0) if want_b is not None else None
         return gx, gw, gb
 
     @classmethod

@@ -66,11 +66,16 @@ class CrossEntropyNode(Node):
         s = e.sum(axis=1, keepdims=True)
         lse = np.log(s)
         e /= s
-        self.p = e  # softmax rows, turned into the gradient in place by backward
+        self.p = e  # softmax rows: backward turns a copy of them into the gradient
         wvec = None if weight is None else weight.astype(dtype, copy=False)
         eps = label_smoothing
-        self.probabilities = np.issubdtype(target.dtype, np.floating)
-        if self.probabilities:
+        self.probabilities = target.dtype.kind == "f"
+        t = None if self.probabilities else target.reshape(-1)
+        if t is not None and wvec is None and eps == 0 and not (t == ignore_index).any():
+            # the common case: plain class indices, every one counted once
+            losses = lse[:, 0] - z[np.arange(m), t]
+            self.safe, self.w_i, self.coef, self.smooth_rows, self.count = t, None, None, None, m
+        elif self.probabilities:
             q = to_rows(target).astype(dtype, copy=False)
             if eps > 0:
                 q = q * dtype.type(1 - eps) + dtype.type(eps / c)
@@ -80,7 +85,6 @@ class CrossEntropyNode(Node):
             losses = (q * (lse - z)).sum(axis=1)  # -sum_c q * logp
             self.count = m
         else:
-            t = target.reshape(-1)
             valid = t != ignore_index
             safe = np.where(valid, t, 0)
             if wvec is None:
@@ -116,13 +120,14 @@ class CrossEntropyNode(Node):
     def backward(self, g):
         if dual._is_tensor(g):
             return self._backward_tensor(g)
-        grad = self.p
-        self.p = None
+        grad = self.p.copy()  # self.p stays intact for a retain_graph backward
         dtype = grad.dtype
         m = grad.shape[0]
         if self.probabilities:
             grad *= self.q.sum(axis=1, keepdims=True)
             grad -= self.q
+        elif self.w_i is None:  # plain class indices: softmax - one-hot
+            grad[np.arange(m), self.safe] -= 1
         else:
             grad *= self.coef[:, None]
             if m:
@@ -157,6 +162,10 @@ class CrossEntropyNode(Node):
         dtype = np.dtype(x.dtype)
         if self.probabilities:
             grad = p * self.q.sum(axis=1, keepdims=True) - self.q
+        elif self.w_i is None:
+            const = np.zeros((m, c), dtype)
+            const[np.arange(m), self.safe] = 1
+            grad = p - const
         else:
             const = np.zeros((m, c), dtype)
             if m:

@@ -37,11 +37,28 @@ def windows(a: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
     return as_strided(a, (n, c, h // kh, kh, w // kw, kw), (s_n, s_c, kh * s_h, s_h, kw * s_w, s_w))
 
 
-def zeros_in_order(shape: tuple[int, ...], dtype: np.dtype, strides: tuple[int, ...]) -> np.ndarray:
-    """Zeros of ``shape`` laid out in memory like an array with ``strides`` (largest stride outermost)."""
+def grad_buffer(shape: tuple[int, ...], kernel: tuple[int, int], dtype: np.dtype,
+                strides: tuple[int, ...]) -> np.ndarray:
+    """The input gradient's buffer, laid out in memory like the input (whose ``strides`` are given).
+
+    Uninitialised when the windows cover the whole input (backward writes every element),
+    zeros when pooling dropped rows or columns.
+    """
     perm = sorted(range(len(shape)), key=lambda i: -strides[i])
-    buf = np.zeros([shape[i] for i in perm], dtype=dtype)
+    covered = shape[2] % kernel[0] == 0 and shape[3] % kernel[1] == 0
+    buf = (np.empty if covered else np.zeros)([shape[i] for i in perm], dtype=dtype)
     return buf.transpose(np.argsort(perm))
+
+
+def in_order_of(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``a``, copied into ``like``'s memory order when it differs (a small copy of an output-sized
+    array; ufuncs mixing two memory orders over strided windows are several times slower)."""
+    order = sorted(range(a.ndim), key=lambda i: -like.strides[i])
+    if sorted(range(a.ndim), key=lambda i: -a.strides[i]) == order:
+        return a
+    out = np.empty_like(like, dtype=a.dtype)
+    np.copyto(out, a)
+    return out
 
 
 def uncrop(t, in_shape: tuple[int, ...]):
@@ -82,9 +99,10 @@ class MaxPool2dNode(Node):
             picked = (self.index.reshape(n, c, oh, 1, ow, 1) == offsets).astype(g.dtype)
             spread = g.reshape(n, c, oh, 1, ow, 1) * picked
             return (uncrop(spread.reshape(n, c, oh * kh, ow * kw), self.in_shape),)
-        gx = zeros_in_order(self.in_shape, g.dtype, self.in_strides)
+        gx = grad_buffer(self.in_shape, self.kernel, g.dtype, self.in_strides)
         view = windows(gx, self.kernel)
-        for k in range(kh * kw):
+        g = in_order_of(g, self.index)
+        for k in range(kh * kw):  # every window element is written: the max gets g, the rest 0
             np.multiply(g, self.index == k, out=view[:, :, :, k // kw, :, k % kw])
         return (gx,)
 
@@ -115,9 +133,9 @@ class AvgPool2dNode(Node):
             n, c, oh, ow = g.shape
             spread = (g / self.divisor).reshape(n, c, oh, 1, ow, 1).expand(n, c, oh, kh, ow, kw)
             return (uncrop(spread.reshape(n, c, oh * kh, ow * kw), self.in_shape),)
-        share = g / g.dtype.type(self.divisor)
-        gx = zeros_in_order(self.in_shape, g.dtype, self.in_strides)
+        gx = grad_buffer(self.in_shape, self.kernel, g.dtype, self.in_strides)
         view = windows(gx, self.kernel)
+        share = in_order_of(g / g.dtype.type(self.divisor), view[:, :, :, 0, :, 0])
         for k in range(kh * kw):
             np.copyto(view[:, :, :, k // kw, :, k % kw], share)
         return (gx,)
