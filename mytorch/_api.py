@@ -106,11 +106,18 @@ class EngineAPI:
         return self.randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     def from_numpy(self, array: np.ndarray) -> Any:
-        """A tensor with ``array``'s dtype."""
-        return self.tensor(np.asarray(array), dtype=np.asarray(array).dtype)
+        """A tensor with ``array``'s dtype, sharing its memory where the engine can (vector)."""
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+        return self.Tensor._from_numpy(array)
 
     def as_tensor(self, data: Any, dtype: Any = None) -> Any:
-        return data if isinstance(data, self.Tensor) and dtype is None else self.tensor(data, dtype=dtype)
+        """``data`` itself if it is already such a tensor, a shared numpy array, else a copy."""
+        if isinstance(data, self.Tensor) and dtype is None:
+            return data
+        if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+            return self.from_numpy(data)
+        return self.tensor(data, dtype=dtype)
 
     # ------------------------------------------------------------ joining
     def _tensors(self, name: str, tensors: Sequence[Any]) -> list[Any]:

@@ -432,3 +432,19 @@ def test_inplace_view_write_with_a_grad_requiring_value_into_a_constant():
     z[1:2].add_(x * 2)
     (z * mt.tensor([1.0, 3.0, 1.0], dtype=mt.float64)).sum().backward()
     assert x.grad.tolist() == [6.0] and z.tolist() == [0.0, 10.0, 0.0]
+
+
+def test_zero_dim_results_hold_arrays_and_accept_inplace_ops():
+    m = mt.tensor([1.0, 2.0]).mean()
+    assert isinstance(m.data, np.ndarray) and m.shape == ()
+    m.add_(1)
+    assert m.item() == 2.5
+
+
+def test_from_numpy_shares_memory_as_in_torch():
+    a = np.zeros(3, np.float32)
+    t = mt.from_numpy(a)
+    a[0] = 5
+    assert t.tolist()[0] == 5.0 and t.dtype == mt.float32
+    assert mt.as_tensor(a).numpy() is a or np.shares_memory(mt.as_tensor(a).numpy(), a)
+    assert not np.shares_memory(mt.tensor(a).numpy(), a)  # tensor() copies

@@ -143,6 +143,11 @@ class Tensor(TensorBase):
         t._requires_grad = True
         return t
 
+    @classmethod
+    def _from_numpy(cls, array: np.ndarray) -> Tensor:
+        """Values cannot share numpy memory: a copy with the array's dtype."""
+        return cls(array, dtype=array.dtype)
+
     def _constant(self, value: Any) -> Tensor:
         return value if isinstance(value, Tensor) else Tensor._wrap(_storage(as_array(value)))
 

@@ -95,7 +95,7 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"] = g.copy()
                     else:
                         buf *= momentum
-                        buf += (1 - dampening) * g
+                        buf += g if dampening == 0 else (1 - dampening) * g  # no temp when 0
                     g = g + momentum * buf if group["nesterov"] else buf
                 d -= lr * g
                 write_back(p, d)

@@ -87,6 +87,8 @@ class Node:
             else:
                 arrays.append(a)
         out = node.forward(*arrays, **kwargs)
+        if type(out) is not np.ndarray:  # numpy reductions of 0-d arrays give scalars
+            out = np.asarray(out)
         if record and _mode.enabled:
             node._link(args)
             return Tensor._from_node(out, node)
@@ -99,6 +101,8 @@ class Node:
         ta = isinstance(a, Tensor)
         tb = isinstance(b, Tensor)
         out = node.forward(a.data if ta else a, b.data if tb else b)
+        if type(out) is not np.ndarray:  # e.g. a 0-d array divided by a number
+            out = np.asarray(out)
         ra = ta and a._requires_grad
         rb = tb and b._requires_grad
         if not ((ra or rb) and _mode.enabled):

@@ -114,6 +114,11 @@ class Tensor(TensorBase):
         t._version = [0]
         return t
 
+    @classmethod
+    def _from_numpy(cls, array: np.ndarray) -> Tensor:
+        """A tensor over ``array`` itself: writes to either show in both, as torch.from_numpy."""
+        return cls._wrap(as_array(array))
+
     def _constant(self, value: Any) -> Tensor:
         return value if isinstance(value, Tensor) else Tensor._wrap(as_array(value))
 
