@@ -24,6 +24,42 @@ class FunctionCtx:
         self.saved_tensors = tensors
 
 
+class FunctionBase:
+    """What every engine's ``autograd.Function`` shares: the user API and running ``forward``.
+
+    ``forward(ctx, *args)`` runs on Tensors without recording a graph; when an
+    input requires grad, the engine's ``_record(ctx, args, out)`` puts the op
+    into its graph so that ``backward(ctx, *grads)`` is called during backward.
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        from ._graph import is_grad_enabled, no_grad
+        from ._tensor_base import TensorBase
+
+        ctx = FunctionCtx()
+        ctx.needs_input_grad = tuple(isinstance(a, TensorBase) and a.requires_grad for a in args)
+        with no_grad():
+            out = cls.forward(ctx, *args)
+        if not isinstance(out, TensorBase):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
+        if not (is_grad_enabled() and any(ctx.needs_input_grad)):
+            return out
+        return cls._record(ctx, args, out)
+
+    @classmethod
+    def _record(cls, ctx: FunctionCtx, args: tuple, out: Any) -> Any:
+        raise NotImplementedError
+
+
 def make_grad(
     tensor_cls: type,
     seed_gradient: Callable[[Any, Any, bool], Any],

@@ -12,12 +12,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .. import _graph
-from .._autograd import FunctionCtx, make_grad
+from .._autograd import FunctionBase, FunctionCtx, make_grad
 from .._gradcheck import GradcheckError, gradcheck
 from . import arrays
 from . import value as _v
@@ -35,7 +33,7 @@ grad = make_grad(
 )
 
 
-class Function:
+class Function(FunctionBase):
     """Base for user-defined differentiable ops, as ``torch.autograd.Function``.
 
     On the micro engine each output element becomes one ``Value`` whose parents
@@ -59,24 +57,8 @@ class Function:
         [6.0]
     """
 
-    @staticmethod
-    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Tensor:
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
-        raise NotImplementedError
-
     @classmethod
-    def apply(cls, *args: Any) -> Tensor:
-        ctx = FunctionCtx()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        with _graph.no_grad():
-            out = cls.forward(ctx, *args)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
-        if not (_graph.is_grad_enabled() and any(ctx.needs_input_grad)):
-            return out
+    def _record(cls, ctx: FunctionCtx, args: tuple, out: Tensor) -> Tensor:
         wanted = [a for a, need in zip(args, ctx.needs_input_grad) if need]
         parents = tuple(v for a in wanted for v in a._values.flat)
         rows = [cls._jacobian_row(ctx, args, out.shape, k) for k in range(out.numel())]

@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _graph
-from .._autograd import FunctionCtx, make_grad
+from .._autograd import FunctionBase, FunctionCtx, make_grad
 from .._gradcheck import GradcheckError, gradcheck
 from . import node as _node
 from .tensor import Tensor, _seed_gradient
@@ -57,7 +56,7 @@ class _UserNode(_node.Node):
         self.fn = fn  # keep the name for drawing and repr after backward
 
 
-class Function:
+class Function(FunctionBase):
     """Base for user-defined differentiable ops, as ``torch.autograd.Function``.
 
     Example:
@@ -76,24 +75,8 @@ class Function:
         [6.0]
     """
 
-    @staticmethod
-    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Tensor:
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
-        raise NotImplementedError
-
     @classmethod
-    def apply(cls, *args: Any) -> Tensor:
-        ctx = FunctionCtx()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        with _graph.no_grad():
-            out = cls.forward(ctx, *args)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
-        if not (_graph.is_grad_enabled() and any(ctx.needs_input_grad)):
-            return out
+    def _record(cls, ctx: FunctionCtx, args: tuple, out: Tensor) -> Tensor:
         node = _UserNode.__new__(_UserNode)
         node.fn, node.ctx = cls, ctx
         node._link(args)
