@@ -16,30 +16,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .. import _random
 from .._api import EngineAPI
-from .._dtype import (  # noqa: F401
-    bool_,
-    double,
-    float16,
-    float32,
-    float64,
-    get_default_dtype,
-    int8,
-    int16,
-    int32,
-    int64,
-    long,
-    set_default_dtype,
-    uint8,
-)
-from .._graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
 from . import autograd  # noqa: F401
 from .tensor import Tensor
 from .value import Value  # noqa: F401
-
-bool = bool_  # noqa: A001 - torch.bool
-float = float32  # noqa: A001 - torch.float
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -50,11 +31,6 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         dtype('float64')
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def manual_seed(seed: int) -> None:
-    """Seed the generator shared by both engines (``rand``, ``randn``, init, shuffling)."""
-    _random.manual_seed(seed)
 
 
 Param = tensor  # the seed project's name
