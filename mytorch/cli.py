@@ -74,16 +74,29 @@ def _run_boston(args: argparse.Namespace, draw_graph: bool) -> int:
     plots.loss_curve(result.losses, files["loss"], title="Boston: training MSE (scaled target)")
     save(result.model.state_dict(), files["checkpoint"])
     if draw_graph:
-        from . import viz
-
-        files["graph"] = os.path.join(args.out, "boston_graph.svg")
-        loss = boston.graph_of_loss(engine, result.model, data)
-        viz.save(loss, files["graph"], params=dict(result.model.named_parameters()))
+        files["graph"] = _draw_boston_graph(engine, result.model, data, args.out)
     _write_json(files["metrics"], {**m, "engine": args.engine, "steps": args.epochs,
                                    "seconds": seconds})
     for kind, path in files.items():
         print(f"  {kind:<10} {path}")
     return 0
+
+
+def _draw_boston_graph(engine: Any, model: Any, data: Any, out: str) -> str:
+    """The model's graph as SVG; without Graphviz's ``dot``, the DOT text and a hint instead."""
+    from . import viz
+    from .recipes import boston
+
+    loss = boston.graph_of_loss(engine, model, data)
+    params = dict(model.named_parameters())
+    path = os.path.join(out, "boston_graph.svg")
+    try:
+        viz.save(loss, path, params=params)
+    except viz.GraphvizNotFoundError as exc:
+        path = os.path.join(out, "boston_graph.dot")
+        viz.save(loss, path, params=params)
+        print(f"note: wrote the graph as DOT text instead of SVG. {exc}", file=sys.stderr)
+    return path
 
 
 # ------------------------------------------------------------------ mnist / fashion-mnist

@@ -113,3 +113,16 @@ def test_gzip_helper_files_are_real_gzip(tmp_path):
     _tiny_mnist(tmp_path)
     with gzip.open(tmp_path / FILES[1]) as f:
         assert f.read(4) == b"\x00\x00\x08\x01"
+
+
+def test_demo_without_dot_writes_dot_text_and_says_how_to_install(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("graphviz")
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no `dot` program anywhere
+    code = main(["demo", "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert (tmp_path / "out" / "boston_graph.dot").read_text().startswith("digraph")
+    assert not (tmp_path / "out" / "boston_graph.svg").exists()
+    assert "graphviz" in captured.err.lower() and "apt-get install" in captured.err
