@@ -72,6 +72,22 @@ def broadcast_shapes(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[i
         ) from None
 
 
+def numeric_array(data: Any) -> np.ndarray:
+    """User data (a Tensor of either engine, an array, numbers, nested lists) as a numeric array."""
+    if isinstance(data, TensorBase):
+        arr = np.asarray(data.numpy())
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"tensor data must be numeric, got dtype {arr.dtype} from {type(data).__name__}")
+    return arr
+
+
 def normalize_index(index: Any) -> Any:
     """Turn Tensors and lists inside an index into numpy arrays; check index dtypes."""
     items = index if isinstance(index, tuple) else (index,)

@@ -48,6 +48,7 @@ from .._tensor_base import (
     check_setitem_fits,
     is_basic_index,
     normalize_index,
+    numeric_array,
 )
 from . import arrays
 from . import value as _v
@@ -83,17 +84,7 @@ _group_ids = itertools.count(1)
 
 def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
     """User data as a numeric numpy array; a floating ``dtype`` means float64 here."""
-    if isinstance(data, TensorBase):
-        arr = np.asarray(data.numpy())
-    elif isinstance(data, np.ndarray):
-        arr = data
-    else:
-        try:
-            arr = np.asarray(data)
-        except (ValueError, TypeError) as exc:
-            raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise TypeError(f"tensor data must be numeric, got dtype {arr.dtype} from {type(data).__name__}")
+    arr = numeric_array(data)
     if dtype is not None and _dtype.is_floating(dtype):
         dtype = np.dtype(np.float64)
     if dtype is not None and arr.dtype != dtype:

@@ -25,6 +25,7 @@ from .._tensor_base import (
     check_backward_gradient,
     check_setitem_fits,
     normalize_index,
+    numeric_array,
 )
 from . import node as _node
 from . import ops
@@ -57,19 +58,10 @@ def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
     """Convert user data to an array: Python floats take the default dtype, numpy keeps its own."""
     if isinstance(data, Tensor):
         arr = data.data
-    elif isinstance(data, np.ndarray):
-        arr = data
     else:
-        try:
-            arr = np.asarray(data)
-        except (ValueError, TypeError) as exc:
-            raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
-        if arr.dtype == np.float64 and not isinstance(data, np.generic):
+        arr = numeric_array(data)
+        if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic, TensorBase)):
             arr = arr.astype(_dtype.get_default_dtype())
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
-    ):
-        raise TypeError(f"tensor data must be numeric, got dtype {arr.dtype} from {type(data).__name__}")
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
     return arr
