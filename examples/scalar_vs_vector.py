@@ -12,13 +12,12 @@ import numpy as np
 import mytorch.micro as mm
 import mytorch.vector as mv
 
+mv.set_default_dtype(mv.float64)  # the micro engine always computes in float64; match it
+
 
 def build(engine):
     engine.manual_seed(0)  # same seed, same creation calls -> same weights on both engines
-    model = engine.nn.Sequential(
-        engine.nn.Linear(4, 8), engine.nn.Tanh(), engine.nn.Linear(8, 3)
-    )
-    return model.double()
+    return engine.nn.Sequential(engine.nn.Linear(4, 8), engine.nn.Tanh(), engine.nn.Linear(8, 3))
 
 
 rng = np.random.default_rng(0)
