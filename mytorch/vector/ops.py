@@ -192,22 +192,12 @@ class Sigmoid(Node):
         return (g * out * (1 - out),)
 
 
-_UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}  # same-width unsigned ints, for bit masks
-
-
 class Relu(Node):
     def forward(self, a):
         self.mask = a > 0
-        uint = _UINT.get(a.itemsize) if a.dtype.kind == "f" and a.dtype.isnative else None
-        if uint is None or a.size < 4096:  # small: one call beats three, mispredictions or not
-            return np.where(self.mask, a, np.zeros((), a.dtype))
-        # Same result as np.where(mask, a, 0) bit for bit (NaN and -0.0 give +0.0), without
-        # np.where's data-dependent branch (mispredicted on half the elements: ~10x slower):
-        # the bits of ``a`` AND all-ones where mask, all-zeros elsewhere.
-        bits = self.mask.astype(uint)
-        np.negative(bits, out=bits)
-        np.bitwise_and(bits, a.view(uint), out=bits)
-        return bits.view(a.dtype)
+        # np.maximum, not np.where: one branch-free SIMD pass (np.where mispredicts on half the
+        # elements, ~10x slower), and NaN stays NaN as in torch.relu.
+        return np.maximum(a, np.zeros((), a.dtype))
 
     def backward(self, g):
         return (g * self.mask,)
