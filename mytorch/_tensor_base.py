@@ -3,7 +3,7 @@
 Both ``mytorch.vector.Tensor`` and ``mytorch.micro.Tensor`` subclass
 :class:`TensorBase`. An engine supplies the primitives (``_binary``,
 ``_unary``, ``_sum``, ``_max``, ``_reshape``, ``_permute``, ``_expand``,
-``_getitem``, ``_matmul``, ``_softmax``, ``_log_softmax``, ``clamp``,
+``_getitem``, ``_matmul``, ``_softmax``, ``_log_softmax``, ``_clamp``,
 ``to``, ``_compare``, ``_constant``); everything else (argument checking,
 dims, composites such as ``mean``/``var``/``flatten``, the operators) is
 here, so both engines behave identically and report errors identically.
@@ -403,6 +403,27 @@ class TensorBase:
 
     def rsqrt(self):
         return 1 / self.sqrt()
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - torch's argument names
+        """Limit to [min, max]; a bound may be a number or a tensor (which then gets gradients).
+
+        Where the input lies outside a tensor bound, the result is that bound and the
+        gradient goes to it; elsewhere (ties included) it goes to the input, as in PyTorch.
+        """
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        if not isinstance(min, TensorBase) and not isinstance(max, TensorBase):
+            return self._clamp(min, max)
+        out = self
+        if min is not None:
+            lo = self._constant(min)
+            broadcast_shapes("clamp (min)", tuple(self.shape), tuple(lo.shape))
+            out = type(self)._where(np.asarray((out < lo).numpy()), lo, out)
+        if max is not None:
+            hi = self._constant(max)
+            broadcast_shapes("clamp (max)", tuple(self.shape), tuple(hi.shape))
+            out = type(self)._where(np.asarray((out > hi).numpy()), hi, out)
+        return out
 
     def clip(self, min=None, max=None):  # noqa: A002 - torch's argument names
         return self.clamp(min, max)

@@ -74,6 +74,8 @@ OP_SPECS: list[OpSpec] = [
     _spec("relu", lambda m, a: a.relu(), (3, 4)),
     _spec("clamp", lambda m, a: a.clamp(-0.5, 0.5), (4, 5)),
     _spec("clamp_min", lambda m, a: a.clamp(min=0.1), (6,)),
+    _spec("clamp_tensor_bounds", lambda m, a, lo, hi: a.clamp(lo, hi + 1.0), (3, 4), (3, 4), (4,)),
+    _spec("clamp_tensor_min_only", lambda m, a, lo: a.clamp(min=lo), (2, 5), (5,)),
     _spec("maximum", lambda m, a, b: m.maximum(a, b), (3, 4), (3, 4)),
     _spec("minimum", lambda m, a, b: m.minimum(a, b), (3, 4), (3, 4)),
     _spec("where", lambda m, a, b: m.where(a > 0, a, b), (3, 4), (3, 4)),

@@ -448,3 +448,17 @@ def test_from_numpy_shares_memory_as_in_torch():
     assert t.tolist()[0] == 5.0 and t.dtype == mt.float32
     assert mt.as_tensor(a).numpy() is a or np.shares_memory(mt.as_tensor(a).numpy(), a)
     assert not np.shares_memory(mt.tensor(a).numpy(), a)  # tensor() copies
+
+
+@pytest.mark.parametrize("engine_name", ["vector", "micro"])
+def test_inplace_clamp_with_tensor_bounds_sends_gradient_to_the_bound(engine_name):
+    import importlib
+
+    m = importlib.import_module(f"mytorch.{engine_name}")
+    x = m.tensor([-2.0, 0.5, 3.0], dtype=m.float64, requires_grad=True)
+    lo = m.tensor([-1.0, -1.0, -1.0], dtype=m.float64, requires_grad=True)
+    y = x * 1
+    y.clamp_(min=lo, max=2.0)
+    y.sum().backward()
+    assert y.tolist() == [-1.0, 0.5, 2.0]
+    assert x.grad.tolist() == [0.0, 1.0, 0.0] and lo.grad.tolist() == [1.0, 0.0, 0.0]

@@ -100,3 +100,8 @@ def test_setitem_value_of_wrong_shape_names_both_shapes(engine_name):
     t = m.zeros(3, 4)
     with pytest.raises(ValueError, match=r"\(3,\).*indexed shape \(2, 4\)"):
         t[1:] = m.ones(3)
+
+
+def test_clamp_with_a_tensor_bound_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"clamp \(min\).*\(2, 3\) and \(4,\)"):
+        mt.ones(2, 3).clamp(min=mt.zeros(4))

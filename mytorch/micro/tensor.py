@@ -293,11 +293,7 @@ class Tensor(TensorBase):
             other = other.data
         return Tensor._wrap(np.asarray(fn(self.data, other)))
 
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        if min is None and max is None:
-            raise ValueError("clamp: at least one of min and max must be given")
-        lo = min.data if isinstance(min, Tensor) else min
-        hi = max.data if isinstance(max, Tensor) else max
+    def _clamp(self, lo: Any, hi: Any) -> Tensor:
         if not self._is_float:
             return Tensor._wrap(np.asarray(np.clip(self._values, lo, hi)))
         values = self._values

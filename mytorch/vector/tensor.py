@@ -191,10 +191,8 @@ class Tensor(TensorBase):
         other = self._operand(fn.__name__, other)
         return Tensor._wrap(fn(self.data, other.data if isinstance(other, Tensor) else other))
 
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        if min is None and max is None:
-            raise ValueError("clamp: at least one of min and max must be given")
-        return ops.Clamp.apply(self, min, max)
+    def _clamp(self, lo: Any, hi: Any) -> Tensor:
+        return ops.Clamp.apply(self, lo, hi)
 
     def _sum(self, dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
         return ops.Sum.apply(self, axes=dims, keepdims=keepdim)
@@ -359,6 +357,9 @@ class Tensor(TensorBase):
         return self._inplace(ops.Pow, self._inplace_operand(other))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        if isinstance(min, TensorBase) or isinstance(max, TensorBase):
+            self[...] = self.clamp(min, max)  # bounds that may need gradients: the composite
+            return self
         return self._inplace(ops.Clamp, min, max)
 
     def relu_(self) -> Tensor:
