@@ -107,6 +107,16 @@ def as_float(loss: Any) -> float:
     return float(loss.item()) if hasattr(loss, "item") else float(loss)
 
 
+def check_step0(steps: dict[str, Callable[[np.ndarray, np.ndarray], Any]], x: np.ndarray,
+                y: np.ndarray) -> dict[str, float]:
+    """Step-0 loss of every implementation on one batch (same weights); they must agree."""
+    losses = {name: as_float(step(x, y)) for name, step in steps.items()}
+    for value in losses.values():
+        if not np.isclose(value, losses["numpy"], rtol=1e-4, atol=0):
+            raise AssertionError(f"step-0 losses disagree: {losses}")
+    return losses
+
+
 def timed(fn: Callable[[], Any]) -> float:
     """Seconds one call of ``fn`` takes, the garbage collector on (as users run).
 

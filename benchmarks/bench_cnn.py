@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 from _common import (
-    as_float,
     batch_order,
+    check_step0,
     fashion_mnist,
     interleave_chunks,
     pin_threads,
@@ -225,23 +225,13 @@ def make_steps(weights: list[np.ndarray], torch: Any) -> dict[str, Callable]:
     return steps
 
 
-def check_step0(x: np.ndarray, y: np.ndarray, batch: np.ndarray, torch: Any) -> dict[str, float]:
-    """Step-0 loss of every implementation from the same weights and batch; they must agree."""
-    steps = make_steps(initial_weights(), torch)
-    losses = {name: as_float(step(x[batch], y[batch])) for name, step in steps.items()}
-    for value in losses.values():
-        if not np.isclose(value, losses["numpy"], rtol=1e-4, atol=0):
-            raise AssertionError(f"step-0 losses disagree: {losses}")
-    return losses
-
-
 def run(rounds: int = 3, steps: int = STEPS) -> dict[str, Any]:
     """Seconds per ``steps`` steps of every implementation (interleaved rounds)."""
     pin_threads()
     torch = try_torch()
     x, y, source = fashion_mnist("train")
     batches = batch_order(len(x), BATCH, steps)
-    losses = check_step0(x, y, batches[0], torch)
+    losses = check_step0(make_steps(initial_weights(), torch), x[batches[0]], y[batches[0]])
     names = ["mytorch", "numpy"] + (["torch"] if torch is not None else [])
     chunk = 10  # chunks of 10 steps alternate between the implementations
 
