@@ -48,35 +48,12 @@ def _mlp(mt: Any, sizes: list[int]) -> Any:
     return mt.nn.Sequential(*layers)
 
 
-def _seed_model(mt: Any) -> Any:
-    """The seed README's Boston model: l1..l4 Linear layers (13-32-32-32-1) with ReLU."""
-    nn = mt.nn
-
-    class Model(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.l1, self.l2 = nn.Linear(13, 32), nn.Linear(32, 32)
-            self.l3, self.l4 = nn.Linear(32, 32), nn.Linear(32, 1)
-            self.activation = nn.ReLU()
-
-        def forward(self, x: Any) -> Any:
-            out = self.activation(self.l1(x))
-            out = self.activation(self.l2(out))
-            out = self.activation(self.l3(out))
-            return self.l4(out)
-
-    return Model()
-
-
 def _boston_rows(engine: str) -> tuple[np.ndarray, np.ndarray]:
-    """The seed's training rows (index % 4 != 0), min-max normalised with their own range."""
-    from ..datasets import boston
+    """The seed's training rows (index % 4 != 0), min-max scaled as in the seed's tutorial."""
+    from ..recipes.boston import load_split
 
-    x, y = boston()
-    train = np.arange(len(x)) % 4 != 0
-    x, y = x[train], y[train, None]
-    x = (x - x.min(0)) / (x.max(0) - x.min(0))
-    y = (y - y.min(0)) / (y.max(0) - y.min(0))
+    data = load_split()
+    x, y = data.train_x, data.train_y
     if engine == "micro":
         x, y = x[:1], y[:1]
     return x.astype(np.float32), y.astype(np.float32)
@@ -92,8 +69,10 @@ def build(model: str, engine: str = "vector") -> tuple[Any, dict[str, Any]]:
         net = _mlp(mt, [2, 4, 1])
         loss = mt.nn.functional.mse_loss(net(mt.tensor([[0.5, -1.5]])), mt.tensor([[1.0]]))
     elif model == "boston":
+        from ..recipes.boston import seed_model
+
         x, y = _boston_rows(engine)
-        net = _seed_model(mt)
+        net = seed_model(mt)
         loss = ((net(mt.tensor(x)) - mt.tensor(y)) ** 2).mean()  # the seed's loss, written out
     else:
         nn = mt.nn
