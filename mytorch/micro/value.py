@@ -238,17 +238,7 @@ class Value:
 # ------------------------------------------------------------ making nodes (one object each)
 def _unary(data: float, op: str, a: Value, da: float) -> Value:
     """A node with one parent ``a`` and local derivative ``da``."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out._op = op
-    out._group = _GROUP
-    out._a = a
-    out._da = da
-    out._b = None
-    out._db = 0.0
-    out._rest = out._drest = _EMPTY
-    return out
+    return _binary(data, op, a, da, None, 0.0)
 
 
 def _binary(data: float, op: str, a: Value, da: float, b: Value, db: float) -> Value:
