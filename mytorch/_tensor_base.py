@@ -72,6 +72,9 @@ def broadcast_shapes(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[i
         ) from None
 
 
+_NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex: what a tensor can hold
+
+
 def numeric_array(data: Any) -> np.ndarray:
     """User data (a Tensor of either engine, an array, numbers, nested lists) as a numeric array."""
     if isinstance(data, TensorBase):
@@ -83,7 +86,7 @@ def numeric_array(data: Any) -> np.ndarray:
             arr = np.asarray(data)
         except (ValueError, TypeError) as exc:
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {exc}") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+    if arr.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(f"tensor data must be numeric, got dtype {arr.dtype} from {type(data).__name__}")
     return arr
 

@@ -60,7 +60,8 @@ class Linear(Module):
     def forward(self, input: Any) -> Any:
         if not isinstance(input, engine.Tensor):
             check_tensor(repr(self), "input", input)
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
+        shape = input.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{self!r}: expected input with {self.in_features} features in the last dim "
                 f"(shape (*, {self.in_features})), got shape {tuple(input.shape)}"

@@ -79,12 +79,14 @@ class SGD(Optimizer):
             lr, momentum, dampening, weight_decay = self._hyper(
                 group, "lr", "momentum", "dampening", "weight_decay"
             )
+            maximize, nesterov = group["maximize"], group["nesterov"]
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
                 d = p.data
-                g = p.grad.data
-                if group["maximize"]:
+                g = grad.data
+                if maximize:
                     g = -g
                 if weight_decay != 0:
                     g = g + weight_decay * d
@@ -96,7 +98,7 @@ class SGD(Optimizer):
                     else:
                         buf *= momentum
                         buf += g if dampening == 0 else (1 - dampening) * g  # no temp when 0
-                    g = g + momentum * buf if group["nesterov"] else buf
+                    g = g + momentum * buf if nesterov else buf
                 d -= lr * g
                 write_back(p, d)
         return loss

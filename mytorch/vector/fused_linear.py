@@ -22,19 +22,23 @@ class LinearNode(Node):
     fresh_grads = True
 
     def forward(self, x, w, b):
-        out = x.reshape(-1, x.shape[-1]) @ w.T
+        batched = x.ndim != 2  # (*, in) is folded into rows; a (N, in) batch needs no reshape
+        out = (x.reshape(-1, x.shape[-1]) if batched else x) @ w.T
         if b is not None:
             out += b
-        return out.reshape(x.shape[:-1] + (w.shape[0],))
+        return out.reshape(x.shape[:-1] + (w.shape[0],)) if batched else out
 
     def backward(self, g):
         x, w = self.saved(0, g), self.saved(1, g)
         tensors = dual._is_tensor(g)
-        g2 = g.reshape(-1, g.shape[-1])
+        if x.ndim != 2:
+            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
         want_x, want_w, want_b = self.next
-        gx = (g2 @ w).reshape(x.shape) if want_x is not None else None
-        gw = (g2.t() if tensors else g2.T) @ x.reshape(-1, x.shape[-1]) if want_w is not None else None
-        gb = g2.sum(0) if want_b is not None else None
+        gx = g @ w if want_x is not None else None
+        gw = (g.t() if tensors else g.T) @ x if want_w is not None else None
+        gb = g.sum(0) if want_b is not None else None
+        if gx is not None and gx.shape != self.shapes[0]:
+            gx = gx.reshape(self.shapes[0])
         return gx, gw, gb
 
     @classmethod

@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _graph
 from .._graph import _mode
 from . import dual
 
@@ -137,8 +136,8 @@ class Node:
         versions = []
         for a in args:
             if isinstance(a, Tensor):
-                nxt.append((a.grad_fn or a) if a._requires_grad else None)
                 data = a.data
+                nxt.append((a.grad_fn or a) if a._requires_grad else None)
                 shapes.append(data.shape)
                 dtypes.append(data.dtype)
                 versions.append(a._version[0])
@@ -235,28 +234,27 @@ def run_backward(
     With ``inputs=None`` gradients accumulate into the ``.grad`` of leaves;
     otherwise the gradients of ``inputs`` are returned (``autograd.grad``).
     """
-    grads: dict[int, Any] = {}
-    owned: set[int] = set()
-    heap: list[tuple] = []  # (priority, id, node): newest node first, leaves last
-    push = heapq.heappush
+    grads: dict[int, Any] = {}  # id(node or leaf) -> its gradient summed so far
+    owned: set[int] = set()  # ids whose gradient is an array no one else holds
+    heap: list[tuple] = []  # (-sequence, node): newest node first
+    leaves: list[Tensor] = []  # leaves reached, in order; they get their gradients last
     for r, g in zip(roots, root_grads):
         if id(r) not in grads:
-            push(heap, _entry(r))
+            _enqueue(r, heap, leaves)
         _add(grads, owned, id(r), g)
     wanted = {id(t.grad_fn or t): t for t in inputs} if inputs is not None else None
     results: dict[int, Any] = {}
+    push, pop = heapq.heappush, heapq.heappop
 
-    with _graph.set_grad_enabled(create_graph):
+    previous = _mode.enabled
+    _mode.enabled = create_graph  # backward of backward is recorded only for create_graph
+    try:
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = pop(heap)[1]
             key = id(node)
             grad = grads.pop(key)
             if wanted is not None and key in wanted:
                 results[key] = grad
-            if isinstance(node, Tensor):  # a leaf
-                if wanted is None:
-                    _accumulate_leaf(node, grad, key in owned)
-                continue
             if node._freed:
                 raise RuntimeError(
                     f"Trying to backward through the graph a second time: the saved "
@@ -281,19 +279,34 @@ def run_backward(
                     _add(grads, owned, pkey, g)
                     continue
                 grads[pkey] = g
-                push(heap, (1 if isinstance(parent, Tensor) else -parent._seq, pkey, parent))
                 if fresh and type(g) is np.ndarray and g.flags.writeable:
                     owned.add(pkey)
+                if isinstance(parent, Tensor):
+                    leaves.append(parent)
+                else:
+                    push(heap, (-parent._seq, parent))
             if not retain_graph:
                 node.free()
+        for leaf in leaves:
+            key = id(leaf)
+            grad = grads.pop(key)
+            if wanted is None:
+                _accumulate_leaf(leaf, grad, key in owned)
+            elif key in wanted:
+                results[key] = grad
+    finally:
+        _mode.enabled = previous
     if inputs is None:
         return None
     return [results.get(id(t.grad_fn or t)) for t in inputs]
 
 
-def _entry(n: Any) -> tuple:
-    """Heap entry of a node or leaf: larger sequence numbers (newer nodes) pop first."""
-    return (1 if isinstance(n, Tensor) else -n._seq, id(n), n)
+def _enqueue(n: Any, heap: list[tuple], leaves: list[Tensor]) -> None:
+    """A root: a node goes on the heap (newer sequence numbers pop first), a leaf to the leaves."""
+    if isinstance(n, Tensor):
+        leaves.append(n)
+    else:
+        heapq.heappush(heap, (-n._seq, n))
 
 
 def _add(grads: dict[int, Any], owned: set[int], key: int, g: Any) -> None:

@@ -100,17 +100,18 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     check_tensor("linear", "input", input)
     check_tensor("linear", "weight", weight)
     check_optional_tensor("linear", "bias", bias)
-    if weight.ndim not in (1, 2):
-        raise ValueError(f"linear(): weight must be 1D or 2D, got shape {shape_str(weight)}")
-    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+    x_shape, w_shape = tuple(input.shape), tuple(weight.shape)  # read once: this runs every layer, every step
+    if len(w_shape) not in (1, 2):
+        raise ValueError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
+    if not x_shape or x_shape[-1] != w_shape[-1]:
         raise ValueError(
-            f"linear(): input has {input.shape[-1] if input.ndim else 0} features in its last dim "
-            f"(shape {shape_str(input)}) but weight {shape_str(weight)} expects {weight.shape[-1]}"
+            f"linear(): input has {x_shape[-1] if x_shape else 0} features in its last dim "
+            f"(shape {x_shape}) but weight {w_shape} expects {w_shape[-1]}"
         )
-    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],) if weight.ndim == 2 else (), ()):
+    if bias is not None and tuple(bias.shape) not in (w_shape[:1] if len(w_shape) == 2 else (), ()):
         raise ValueError(
             f"linear(): bias shape {shape_str(bias)} does not match weight's out_features "
-            f"{weight.shape[0] if weight.ndim == 2 else 1}"
+            f"{w_shape[0] if len(w_shape) == 2 else 1}"
         )
     out = try_fused("linear", input, weight, bias)
     if out is not NotImplemented:

@@ -93,15 +93,18 @@ def _weighted(loss: Any, weight: Any, reduction: str) -> Any:
 
 def _class_targets(name: str, input: Any, target: Any, ignore_index: int) -> np.ndarray:
     """Check integer class targets against ``input`` (N, C, d1, ...) or (C,); return them as an array."""
-    classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    expected = (input.shape[0],) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
+    shape = tuple(input.shape)
+    classes = shape[1] if len(shape) >= 2 else shape[0]
+    expected = shape[:1] + shape[2:] if len(shape) >= 2 else ()
     t = np.asarray(target.numpy())
-    if tuple(t.shape) != expected:
+    if t.shape != expected:
         raise ValueError(
             f"{name}(): target shape {tuple(t.shape)} does not fit input shape {shape_str(input)}: "
             f"expected class indices of shape {expected}"
             + (f" or class probabilities of shape {shape_str(input)}" if name == "cross_entropy" else "")
         )
+    if not t.size or (t.min() >= 0 and t.max() < classes):  # two cheap reductions: the usual case
+        return t
     bad = t[(t != ignore_index) & ((t < 0) | (t >= classes))]
     if bad.size:
         raise IndexError(
@@ -205,14 +208,14 @@ def cross_entropy(
         raise ValueError("cross_entropy(): input must have a class dim, got a 0-d tensor")
     classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
     _check_weight("cross_entropy", weight, classes)
-    probabilities = np.issubdtype(np.dtype(target.dtype), np.floating)
-    if probabilities:
+    kind = np.dtype(target.dtype).kind
+    if kind == "f":  # class probabilities
         if tuple(target.shape) != tuple(input.shape):
             raise ValueError(
                 f"cross_entropy(): a floating target holds class probabilities and must have the input's "
                 f"shape {shape_str(input)}, got {shape_str(target)}; for class indices use an int64 target"
             )
-    elif not np.issubdtype(np.dtype(target.dtype), np.integer):
+    elif kind not in "iu":
         raise TypeError(
             f"cross_entropy(): target must be int64 class indices or floating probabilities, "
             f"got dtype {target.dtype}"
