@@ -136,14 +136,27 @@ def timed(fn: Callable[[], Any]) -> float:
         gc.unfreeze()
 
 
+def round_order(names: list[str], r: int) -> list[str]:
+    """The order of the implementations in round ``r``: a rotation, reversed every other round.
+
+    Rotating alone keeps the cycle (with a, b, c, b always runs right after a, whose
+    leftovers, such as worker threads still spinning, it would always pay for); reversing
+    every other round makes each implementation follow each other one equally often, and
+    ``2 * len(names)`` rounds visit every position (all orders, for three implementations).
+
+    Example:
+        >>> [round_order(["a", "b", "c"], r) for r in range(4)]
+        [['a', 'b', 'c'], ['c', 'b', 'a'], ['b', 'c', 'a'], ['a', 'c', 'b']]
+    """
+    k = (r // 2) % len(names)
+    order = names[k:] + names[:k]
+    return order[::-1] if r % 2 else order
+
+
 def interleave(fns: dict[str, Callable[[], float]], rounds: int) -> list[dict[str, float]]:
-    """Run every ``fn`` (returning a measurement) once per round, rotating the order each round."""
+    """Run every ``fn`` (returning a measurement) once per round, in :func:`round_order`."""
     names = list(fns)
-    results = []
-    for r in range(rounds):
-        order = names[r % len(names):] + names[: r % len(names)]
-        results.append({name: fns[name]() for name in order})
-    return results
+    return [{name: fns[name]() for name in round_order(names, r)} for r in range(rounds)]
 
 
 def interleave_chunks(makers: dict[str, Callable[[], Any]], run_chunk: Callable[[Any, int], None],
@@ -155,7 +168,7 @@ def interleave_chunks(makers: dict[str, Callable[[], Any]], run_chunk: Callable[
     names = list(makers)
     results = []
     for r in range(rounds):
-        order = names[r % len(names):] + names[: r % len(names)]
+        order = round_order(names, r)
         states = {name: makers[name]() for name in order}
         totals = dict.fromkeys(order, 0.0)
         for c in range(chunks):

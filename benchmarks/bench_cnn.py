@@ -15,7 +15,7 @@ Three implementations from the same initial weights and the same batches
 Their step-0 losses must agree (rtol 1e-4). Reported: seconds per 100 steps,
 median of interleaved rounds, ratios within each round.
 
-Run: ``python benchmarks/bench_cnn.py [--rounds 3] [--steps 100]``.
+Run: ``python benchmarks/bench_cnn.py [--rounds 6] [--steps 100]``.
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def make_steps(weights: list[np.ndarray], torch: Any) -> dict[str, Callable]:
     return steps
 
 
-def run(rounds: int = 3, steps: int = STEPS) -> dict[str, Any]:
+def run(rounds: int = 6, steps: int = STEPS) -> dict[str, Any]:
     """Seconds per ``steps`` steps of every implementation (interleaved rounds)."""
     pin_threads()
     torch = try_torch()
@@ -254,7 +254,7 @@ def run(rounds: int = 3, steps: int = STEPS) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--steps", type=int, default=STEPS)
     args = parser.parse_args(argv)
     print(json.dumps(run(args.rounds, args.steps), indent=2))

@@ -16,7 +16,7 @@ high-water mark is reset after the data is loaded, so the transient of
 decompressing the files, the same for all, does not hide the difference)
 and the RSS growth from step 100 to step 1,000 (flat means no leak).
 
-Run: ``python benchmarks/bench_mlp.py [--rounds 3] [--steps 468] [--no-rss]``.
+Run: ``python benchmarks/bench_mlp.py [--rounds 6] [--steps 468] [--no-rss]``.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def make_steps(weights: list[np.ndarray], torch: Any) -> dict[str, Callable[[np.
 # --------------------------------------------------------------- measurements
 
 
-def run(rounds: int = 3, steps: int = EPOCH_STEPS, rss: bool = True, rss_steps: int = 1000) -> dict[str, Any]:
+def run(rounds: int = 6, steps: int = EPOCH_STEPS, rss: bool = True, rss_steps: int = 1000) -> dict[str, Any]:
     """Seconds per epoch (interleaved rounds) and, optionally, peak RSS per implementation."""
     pin_threads()
     torch = try_torch()
@@ -229,7 +229,7 @@ def rss_child(name: str, steps: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--no-rss", action="store_true", help="skip the RSS subprocesses")
     parser.add_argument("--rss-child", choices=["mytorch", "numpy", "torch"], help=argparse.SUPPRESS)

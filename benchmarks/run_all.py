@@ -8,7 +8,7 @@ micrograd, when that script exists), and one Fashion-MNIST epoch of the CNN
 min-max; ratios are computed within each round.
 
 Run (from the repository root):
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run_all.py [--rounds 3]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run_all.py [--rounds 6]
 """
 
 from __future__ import annotations
@@ -279,7 +279,8 @@ def run_fashion() -> tuple[dict[str, Any] | None, str | None]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per benchmark (>= 3)")
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="interleaved rounds per benchmark (>= 3; 6 runs every order of three once)")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--skip-fashion", action="store_true")
     args = parser.parse_args(argv)
@@ -311,8 +312,9 @@ def main(argv: list[str] | None = None) -> int:
         "python benchmarks/fashion_cnn_epoch.py",
         "```",
         "",
-        f"Every figure is the median of interleaved rounds ({args.rounds} per workload, the order of the "
-        "implementations rotating between rounds; within a round the MLP epoch and the CNN's 100 steps are "
+        f"Every figure is the median of interleaved rounds ({args.rounds} per workload; the order of the "
+        "implementations rotates between rounds and reverses every other round, so each one runs right "
+        "after each other one equally often; within a round the MLP epoch and the CNN's 100 steps are "
         "cut into chunks of 39 and 10 steps that alternate between the implementations) with the min-max "
         "range; ratios are computed within each "
         f"round, then summarised. BLAS (and PyTorch) are pinned to {THREADS} threads with threadpoolctl; "

@@ -385,6 +385,60 @@ def test_cross_entropy_declines_legacy_arguments_and_differentiable_targets():
     assert fused.cross_entropy(x, t, weight=trainable) is NotImplemented
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("ignore_index", [-100, -1, 2, 7])
+def test_cross_entropy_ignored_targets_mixed_with_counted_ones(ignore_index, reduction):
+    # ignore_index below, inside and above the class range (torch accepts any), some targets equal to it
+    target = np.array([0, ignore_index, 3, ignore_index, 1, 2])
+    kwargs = dict(ignore_index=ignore_index, reduction=reduction)
+    _compare(lambda x, t: F.cross_entropy(x, t, **kwargs), [_rand(6, 4), target], "CrossEntropyLossBackward",
+             torch_fn=lambda x, t: _tf().cross_entropy(x, t, **kwargs))
+
+
+# nn.functional offers linear and cross_entropy to the kernel BEFORE checking anything: the kernel
+# must refuse (NotImplemented) every argument nn.functional rejects, so the user still gets the error.
+_X, _W = mt.ones(2, 3, dtype=mt.float64), mt.ones(4, 3, dtype=mt.float64)
+LINEAR_REJECTED = {
+    "features differ": (_X, mt.ones(4, 5, dtype=mt.float64), None),
+    "bias size": (_X, _W, mt.ones(5, dtype=mt.float64)),
+    "bias not a tensor": (_X, _W, np.ones(4)),
+    "input not a tensor": (np.ones((2, 3)), _W, None),
+    "0-d input": (mt.ones((), dtype=mt.float64), _W, None),
+    "3-d weight": (_X, mt.ones(2, 4, 3, dtype=mt.float64), None),
+}
+
+
+@pytest.mark.parametrize("case", LINEAR_REJECTED, ids=str)
+def test_fused_linear_refuses_what_nn_functional_rejects(case):
+    args = LINEAR_REJECTED[case]
+    assert fused.linear(*args) is NotImplemented
+    with pytest.raises((ValueError, TypeError), match="linear"):
+        F.linear(*args)
+
+
+_LOGITS = mt.tensor(_rand(3, 4), requires_grad=True)
+CE_REJECTED = {
+    "class index too large": (_LOGITS, mt.tensor([0, 4, 1]), {}, IndexError),
+    "negative class index": (_LOGITS, mt.tensor([0, -1, 1]), {}, IndexError),
+    "target shape": (_LOGITS, mt.tensor([0, 1]), {}, ValueError),
+    "probabilities shape": (_LOGITS, mt.tensor(np.full((3, 3), 1 / 3)), {}, ValueError),
+    "bool target": (_LOGITS, mt.tensor([True, False, True]), {}, TypeError),
+    "weight size": (_LOGITS, mt.tensor([0, 1, 2]), {"weight": mt.ones(3, dtype=mt.float64)}, ValueError),
+    "label_smoothing": (_LOGITS, mt.tensor([0, 1, 2]), {"label_smoothing": 1.5}, ValueError),
+    "reduction": (_LOGITS, mt.tensor([0, 1, 2]), {"reduction": "avg"}, ValueError),
+    "0-d input": (mt.tensor(1.0, dtype=mt.float64), mt.tensor(0), {}, ValueError),
+    "target not a tensor": (_LOGITS, np.array([0, 1, 2]), {}, TypeError),
+}
+
+
+@pytest.mark.parametrize("case", CE_REJECTED, ids=str)
+def test_fused_cross_entropy_refuses_what_nn_functional_rejects(case):
+    x, t, kwargs, error = CE_REJECTED[case]
+    assert fused.cross_entropy(x, t, **kwargs) is NotImplemented
+    with pytest.raises(error, match="cross_entropy"):
+        F.cross_entropy(x, t, **kwargs)
+
+
 def test_cross_entropy_extreme_logits_stay_finite():
     x = mt.tensor(np.array([[1000.0, -1000.0, 0.0], [-1e4, 1e4, 3.0]]), requires_grad=True)
     loss = F.cross_entropy(x, mt.tensor([1, 1]))

@@ -99,7 +99,7 @@ class Sequential(Module):
         return self
 
     def forward(self, input: Any) -> Any:
-        for module in self:
+        for module in self._modules.values():
             input = module(input)
         return input
 

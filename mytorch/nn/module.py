@@ -164,7 +164,11 @@ class Module:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: look in the registries.
+        # Only called when normal lookup fails: look in the registries, parameters first
+        # (``self.weight`` in every layer's forward).
+        parameters = self.__dict__.get("_parameters")
+        if parameters is not None and name in parameters:
+            return parameters[name]
         if not name.startswith("__"):
             for registry in _REGISTRIES:
                 entries = self.__dict__.get(registry)

@@ -1,7 +1,8 @@
 """The vector engine's fused fast paths, with ``torch.nn.functional``'s signatures.
 
-``mytorch.nn.functional`` checks its arguments, then calls the function of the
-same name here; each builds ONE graph node (instead of the dozens the
+``mytorch.nn.functional`` calls the function of the same name here (after
+checking the arguments, or, for ``linear`` and ``cross_entropy``, before: those
+two accept only arguments they have fully checked); each builds ONE graph node (instead of the dozens the
 composite Tensor-op path records) with a numpy kernel written for speed:
 
 * ``linear``: one GEMM plus the bias (``fused_linear``);
@@ -220,22 +221,46 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         >>> round(cross_entropy(mt.zeros(2, 4), mt.tensor([1, 3])).item(), 4)
         1.3863
     """
+    # Called before nn.functional checks anything: accept only what is fully checked here.
     if size_average is not None or reduce is not None or reduction not in ("none", "mean", "sum"):
         return NotImplemented
-    if not _same_float(input) or input.ndim < 1 or not isinstance(target, Tensor):
+    if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
         return NotImplemented
-    if not 0.0 <= label_smoothing <= 1.0:
+    x, t = input.data, target.data
+    if x.dtype.kind != "f" or x.ndim < 1 or not isinstance(label_smoothing, (int, float)):
         return NotImplemented
-    if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
+    if not 0.0 <= label_smoothing <= 1.0 or not isinstance(ignore_index, (int, np.integer)):
         return NotImplemented
-    kind = target.data.dtype.kind
+    classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
+    if weight is not None and (
+        not isinstance(weight, Tensor) or weight.requires_grad or weight.data.shape != (classes,)
+    ):
+        return NotImplemented
+    kind = t.dtype.kind
     if kind == "f":
-        if target.requires_grad or target.data.dtype != input.data.dtype or target.shape != input.shape:
+        if target.requires_grad or t.dtype != x.dtype or t.shape != x.shape:
             return NotImplemented
-    elif kind not in "iu":
+        may_ignore = False
+    elif kind in "iu" and t.shape == (x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()):
+        may_ignore = _ignored_targets(t, classes, int(ignore_index))
+        if may_ignore is None:
+            return NotImplemented  # a class index out of range: nn.functional raises the error
+    else:
         return NotImplemented
     return CrossEntropyNode.apply(input, target, weight, ignore_index=int(ignore_index), reduction=reduction,
-                                  label_smoothing=float(label_smoothing))
+                                  label_smoothing=float(label_smoothing), may_ignore=may_ignore)
+
+
+def _ignored_targets(t: np.ndarray, classes: int, ignore_index: int) -> bool | None:
+    """Whether some class index equals ``ignore_index``; None when one is out of range (and not ignored)."""
+    if not t.size:
+        return False
+    if t.min() >= 0 and t.max() < classes:  # two cheap reductions: the usual case
+        return 0 <= ignore_index < classes and bool((t == ignore_index).any())
+    ignored = t == ignore_index
+    if ((t < 0) | (t >= classes))[~ignored].any():
+        return None
+    return bool(ignored.any())
 
 
 # --------------------------------------------------------------- max-pool indices

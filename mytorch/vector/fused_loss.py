@@ -56,7 +56,8 @@ class CrossEntropyNode(Node):
     saves_inputs = True
     fresh_grads = True
 
-    def forward(self, x, target, weight, ignore_index, reduction, label_smoothing):
+    def forward(self, x, target, weight, ignore_index, reduction, label_smoothing, may_ignore=True):
+        """``may_ignore=False`` promises that no target equals ``ignore_index`` (the caller checked)."""
         self.reduction, self.smoothing, self.in_shape = reduction, label_smoothing, x.shape
         dtype = x.dtype
         rows = to_rows(x)
@@ -71,7 +72,7 @@ class CrossEntropyNode(Node):
         eps = label_smoothing
         self.probabilities = target.dtype.kind == "f"
         t = None if self.probabilities else target.reshape(-1)
-        if t is not None and wvec is None and eps == 0 and not (t == ignore_index).any():
+        if t is not None and wvec is None and eps == 0 and not (may_ignore and (t == ignore_index).any()):
             # the common case: plain class indices, every one counted once
             losses = lse[:, 0] - z[np.arange(m), t]
             self.safe, self.w_i, self.coef, self.smooth_rows, self.count = t, None, None, None, m
@@ -114,7 +115,9 @@ class CrossEntropyNode(Node):
         total = losses.sum(dtype=dtype)
         if reduction == "sum":
             return np.asarray(total)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if self.count:
+            return np.asarray(total / dtype.type(self.count))
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch
             return np.asarray(total / dtype.type(self.count))
 
     def backward(self, g):

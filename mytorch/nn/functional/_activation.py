@@ -97,10 +97,20 @@ def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype:
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     """``input @ weight.T + bias``; input (*, in_features), weight (out_features, in_features)."""
+    # Every layer of every step comes here: the engine's kernel goes first and accepts only
+    # arguments it has checked itself (see _dispatch); the rest is checked below, with messages.
+    out = try_fused("linear", input, weight, bias)
+    if out is NotImplemented:
+        _check_linear(input, weight, bias)
+        out = _linear_composite(input, weight, bias)
+    return out
+
+
+def _check_linear(input: Any, weight: Any, bias: Any) -> None:
     check_tensor("linear", "input", input)
     check_tensor("linear", "weight", weight)
     check_optional_tensor("linear", "bias", bias)
-    x_shape, w_shape = tuple(input.shape), tuple(weight.shape)  # read once: this runs every layer, every step
+    x_shape, w_shape = tuple(input.shape), tuple(weight.shape)
     if len(w_shape) not in (1, 2):
         raise ValueError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
     if not x_shape or x_shape[-1] != w_shape[-1]:
@@ -113,10 +123,6 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
             f"linear(): bias shape {shape_str(bias)} does not match weight's out_features "
             f"{w_shape[0] if len(w_shape) == 2 else 1}"
         )
-    out = try_fused("linear", input, weight, bias)
-    if out is not NotImplemented:
-        return out
-    return _linear_composite(input, weight, bias)
 
 
 def _linear_composite(input: Any, weight: Any, bias: Any = None) -> Any:

@@ -2,9 +2,14 @@
 
 The vector engine may provide ``mytorch.vector.fused`` with functions of
 ``torch.nn.functional``'s signatures (``conv2d``, ``max_pool2d``, ...); each
-may return ``NotImplemented`` for a case it does not handle. Every function
-here validates its arguments first, then asks :func:`fused` for a kernel.
-``composite_only()`` turns the fast paths off so tests can compare the two.
+may return ``NotImplemented`` for a case it does not handle. Most functions
+here validate their arguments first, then ask :func:`fused` for a kernel.
+``linear`` and ``cross_entropy``, which run for every layer and every step,
+ask the kernel first: it accepts only arguments it has fully checked itself
+and returns ``NotImplemented`` for anything else, which is then validated
+(with the user-facing messages) and computed by the composite path. Either
+way an argument is checked once. ``composite_only()`` turns the fast paths
+off so tests can compare the two.
 
 Example:
     >>> with composite_only():

@@ -198,10 +198,37 @@ def cross_entropy(
     weights of the non-ignored targets; ``label_smoothing`` mixes in the
     uniform distribution, all with PyTorch's formulas.
     """
+    # Once per step: the engine's kernel goes first and accepts only arguments it has checked
+    # itself (see _dispatch); anything else is checked below, with messages.
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    out = try_fused(
+        "cross_entropy",
+        input,
+        target,
+        weight=weight,
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
+    if out is NotImplemented:
+        _check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+        out = _cross_entropy_composite(
+            input,
+            target,
+            weight,
+            ignore_index=ignore_index,
+            reduction=reduction,
+            label_smoothing=label_smoothing,
+        )
+    return out
+
+
+def _check_cross_entropy(input: Any, target: Any, weight: Any, ignore_index: int, reduction: str,
+                         label_smoothing: float) -> None:
     check_tensor("cross_entropy", "input", input)
     check_tensor("cross_entropy", "target", target)
     check_optional_tensor("cross_entropy", "weight", weight)
-    reduction = _reduction("cross_entropy", size_average, reduce, reduction)
+    check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be in [0, 1], got {label_smoothing}")
     if input.ndim == 0:
@@ -222,25 +249,6 @@ def cross_entropy(
         )
     else:
         _class_targets("cross_entropy", input, target, ignore_index)
-    out = try_fused(
-        "cross_entropy",
-        input,
-        target,
-        weight=weight,
-        ignore_index=ignore_index,
-        reduction=reduction,
-        label_smoothing=label_smoothing,
-    )
-    if out is NotImplemented:
-        out = _cross_entropy_composite(
-            input,
-            target,
-            weight,
-            ignore_index=ignore_index,
-            reduction=reduction,
-            label_smoothing=label_smoothing,
-        )
-    return out
 
 
 def _cross_entropy_composite(
