@@ -54,6 +54,31 @@ _UNARY = {
 }
 
 
+_SCALAR_ARRAYS: dict[tuple[float, np.dtype], np.ndarray] = {}
+
+
+def _scalar_array(value: float, dtype: np.dtype) -> np.ndarray:
+    """``value`` as a read-only 0-d array of ``dtype``, memoised: code reuses a few constants.
+
+    Zero is not memoised (0.0 == -0.0 as dict keys, and the sign matters); the memo
+    is emptied when it reaches 1,024 entries.
+
+    Example:
+        >>> _scalar_array(0.5, np.dtype(np.float32)) is _scalar_array(0.5, np.dtype(np.float32))
+        True
+    """
+    key = (value, dtype)
+    arr = _SCALAR_ARRAYS.get(key)
+    if arr is None:
+        arr = np.asarray(value, dtype)
+        if value:
+            arr.flags.writeable = False
+            if len(_SCALAR_ARRAYS) >= 1024:
+                _SCALAR_ARRAYS.clear()
+            _SCALAR_ARRAYS[key] = arr
+    return arr
+
+
 def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
     """Convert user data to an array: Python floats take the default dtype, numpy keeps its own."""
     if isinstance(data, Tensor):
@@ -170,7 +195,8 @@ class Tensor(TensorBase):
         return other
 
     def _binary(self, op: str, other: Any, reverse: bool = False) -> Tensor:
-        other = self._operand(op, other)
+        if type(other) is not float:  # a Python float needs no conversion: the per-op hot path
+            other = self._operand(op, other)
         a = self
         if isinstance(other, float):
             if self.data.dtype.kind != "f":  # an int or bool tensor meets a float: promote
@@ -179,7 +205,7 @@ class Tensor(TensorBase):
                 # numpy is ~2x faster with a 0-d array of the tensor's dtype than with a
                 # Python float, and the result is bit-identical (numpy casts the float first).
                 # For ``2.0 ** x`` it also keeps backward's log(2.0) in the tensor's dtype.
-                other = np.asarray(other, a.data.dtype)
+                other = _scalar_array(other, a.data.dtype)
         if reverse:
             return _BINARY[op].apply2(other, a)
         return _BINARY[op].apply2(a, other)
