@@ -1,9 +1,10 @@
 """The vector engine's fused fast paths, with ``torch.nn.functional``'s signatures.
 
-``mytorch.nn.functional`` calls the function of the same name here (after
-checking the arguments, or, for ``linear`` and ``cross_entropy``, before: those
-two accept only arguments they have fully checked); each builds ONE graph node (instead of the dozens the
-composite Tensor-op path records) with a numpy kernel written for speed:
+``mytorch.nn.functional`` calls the function of the same name here, after
+checking the arguments (``linear`` and ``cross_entropy``, which run every
+step, are called first and accept only arguments they have fully checked
+themselves). Each builds ONE graph node (instead of the dozens the composite
+Tensor-op path records) with a numpy kernel written for speed:
 
 * ``linear``: one GEMM plus the bias (``fused_linear``);
 * ``conv1d``/``conv2d``: one strided im2col copy and one GEMM (``fused_conv``);

@@ -19,7 +19,9 @@ Backward visits nodes newest first: every node gets a sequence number when it
 is recorded, and a node is always recorded after the nodes of its inputs, so
 by the time a node is popped from the heap (largest number first) all of its
 consumers have already sent it their gradients. No separate topological sort
-is needed, and nodes no gradient reaches are never visited.
+is needed, and nodes no gradient reaches are never visited. Leaf tensors are
+not on the heap: they collect their gradients while the nodes are visited and
+receive them (``.grad``) at the end.
 
 Example:
     >>> import mytorch.vector as mt
