@@ -5,8 +5,8 @@ on ``mytorch.micro`` and ``mytorch.vector``: both draw float64 numbers here
 and each engine only casts them to its dtype.
 
 Example:
-    >>> manual_seed(0); a = uniform(0.0, 1.0, (2,))
-    >>> manual_seed(0); bool((a == uniform(0.0, 1.0, (2,))).all())
+    >>> _ = manual_seed(0); a = uniform(0.0, 1.0, (2,))
+    >>> _ = manual_seed(0); bool((a == uniform(0.0, 1.0, (2,))).all())
     True
 """
 
