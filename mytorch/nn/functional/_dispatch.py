@@ -7,9 +7,9 @@ here validate their arguments first, then ask :func:`fused` for a kernel.
 ``linear`` and ``cross_entropy``, which run for every layer and every step,
 ask the kernel first: it accepts only arguments it has fully checked itself
 and returns ``NotImplemented`` for anything else, which is then validated
-(with the user-facing messages) and computed by the composite path. Either
-way an argument is checked once. ``composite_only()`` turns the fast paths
-off so tests can compare the two.
+(with the user-facing messages) and computed by the composite path, so the
+usual call checks each argument once. ``composite_only()`` turns the fast
+paths off so tests can compare the two.
 
 Example:
     >>> with composite_only():
