@@ -166,14 +166,11 @@ class Module:
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: look in the registries, parameters first
         # (``self.weight`` in every layer's forward).
-        parameters = self.__dict__.get("_parameters")
-        if parameters is not None and name in parameters:
-            return parameters[name]
-        if not name.startswith("__"):
-            for registry in _REGISTRIES:
-                entries = self.__dict__.get(registry)
-                if entries is not None and name in entries:
-                    return entries[name]
+        attributes = self.__dict__
+        for registry in _REGISTRIES:
+            entries = attributes.get(registry)
+            if entries is not None and name in entries:
+                return entries[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:

@@ -31,13 +31,14 @@ class LinearNode(Node):
     def backward(self, g):
         x, w = self.saved(0, g), self.saved(1, g)
         tensors = dual._is_tensor(g)
-        if x.ndim != 2:
+        batched = x.ndim != 2  # as in forward: (*, in) folded into rows
+        if batched:
             g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
         want_x, want_w, want_b = self.next
         gx = g @ w if want_x is not None else None
         gw = (g.t() if tensors else g.T) @ x if want_w is not None else None
         gb = g.sum(0) if want_b is not None else None
-        if gx is not None and gx.shape != self.shapes[0]:
+        if batched and gx is not None:
             gx = gx.reshape(self.shapes[0])
         return gx, gw, gb
 
