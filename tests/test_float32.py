@@ -152,14 +152,17 @@ def _setitem(x, y):
 
 
 def _graph_dtypes(out):
-    """The dtypes of every floating input recorded by every node behind ``out``."""
+    """The floating dtypes of every tensor behind ``out``: node outputs, leaves and no-grad inputs."""
     found, stack, seen = set(), [out.grad_fn], set()
     while stack:
         node = stack.pop()
-        if node is None or isinstance(node, mt.Tensor) or id(node) in seen:
+        if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        found.update(d for d in node.dtypes if d is not None and d.kind == "f")
+        if isinstance(node, mt.Tensor):
+            found.add(node.data.dtype)
+            continue
+        found.update(d for d in [node.out_dtype] + [d for _, _, d in node.cuts] if d.kind == "f")
         stack.extend(node.next)
     return found
 

@@ -35,13 +35,12 @@ def walk(root):
             leaves.append(n)
             continue
         ops.append(n)
-        for parent, shape in zip(n.next, n.shapes):
+        for parent in n.next:
             if parent is not None:
                 edges += 1
                 stack.append(parent)
-            elif shape is not None:  # a tensor input that needs no gradient
-                cuts += 1
-                edges += 1
+        cuts += len(n.cuts)  # the tensor inputs that need no gradient
+        edges += len(n.cuts)
     return ops, leaves, cuts, edges
 
 

@@ -66,7 +66,12 @@ class Linear(Module):
                 f"{self!r}: expected input with {self.in_features} features in the last dim "
                 f"(shape (*, {self.in_features})), got shape {tuple(input.shape)}"
             )
-        return F.linear(input, self.weight, self.bias)
+        params = self._parameters  # read directly: ``self.weight`` goes through __getattr__ (~1 us)
+        try:
+            weight, bias = params["weight"], params["bias"]
+        except KeyError:  # replaced by a plain attribute (a reparametrisation): the usual lookup
+            weight, bias = self.weight, self.bias
+        return F.linear(input, weight, bias)
 
     def extra_repr(self) -> str:
         return (

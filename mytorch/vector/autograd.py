@@ -79,5 +79,5 @@ class Function(FunctionBase):
     def _record(cls, ctx: FunctionCtx, args: tuple, out: Tensor) -> Tensor:
         node = _UserNode.__new__(_UserNode)
         node.fn, node.ctx = cls, ctx
-        node._link(args)
+        node._link(args, out.data)
         return Tensor._from_node(out.data, node)

@@ -256,7 +256,8 @@ def _ignored_targets(t: np.ndarray, classes: int, ignore_index: int) -> bool | N
     """Whether some class index equals ``ignore_index``; None when one is out of range (and not ignored)."""
     if not t.size:
         return False
-    if t.min() >= 0 and t.max() < classes:  # two cheap reductions: the usual case
+    # two cheap reductions (ufunc.reduce itself: ndarray.min/max add a Python wrapper): the usual case
+    if np.minimum.reduce(t, axis=None) >= 0 and np.maximum.reduce(t, axis=None) < classes:
         return 0 <= ignore_index < classes and bool((t == ignore_index).any())
     ignored = t == ignore_index
     if ((t < 0) | (t >= classes))[~ignored].any():

@@ -2,7 +2,7 @@
 
 Leading dimensions of ``x`` (*, in_features) are folded into the GEMM's rows.
 The bias is added in place into the fresh GEMM output; its gradient is the
-column sum of the output gradient.
+column sum of the output gradient, computed as a GEMV with a vector of ones.
 
 Example:
     >>> import numpy as np
@@ -13,8 +13,21 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import dual
 from .node import Node
+
+
+def _column_sums(g: np.ndarray) -> np.ndarray:
+    """``g.sum(0)`` as a GEMV, ``ones @ g``: BLAS does it ~3x faster than numpy's reduction here.
+
+    Only for float32/float64 (BLAS types); the sum's order differs from ``g.sum(0)``,
+    so float32 results agree to rounding (the float64 tests hold it to 1e-10).
+    """
+    if g.dtype.char in "fd" and g.shape[0]:
+        return np.ones(g.shape[0], g.dtype) @ g
+    return g.sum(0)
 
 
 class LinearNode(Node):
@@ -31,15 +44,16 @@ class LinearNode(Node):
     def backward(self, g):
         x, w = self.saved(0, g), self.saved(1, g)
         tensors = dual._is_tensor(g)
-        batched = x.ndim != 2  # as in forward: (*, in) folded into rows
+        x_shape = x.shape
+        batched = len(x_shape) != 2  # as in forward: (*, in) folded into rows
         if batched:
-            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x_shape[-1])
         want_x, want_w, want_b = self.next
         gx = g @ w if want_x is not None else None
         gw = (g.t() if tensors else g.T) @ x if want_w is not None else None
-        gb = g.sum(0) if want_b is not None else None
+        gb = None if want_b is None else g.sum(0) if tensors else _column_sums(g)
         if batched and gx is not None:
-            gx = gx.reshape(self.shapes[0])
+            gx = gx.reshape(x_shape)
         return gx, gw, gb
 
     @classmethod

@@ -60,11 +60,11 @@ class CrossEntropyNode(Node):
         """``may_ignore=False`` promises that no target equals ``ignore_index`` (the caller checked)."""
         self.reduction, self.smoothing, self.in_shape = reduction, label_smoothing, x.shape
         dtype = x.dtype
-        rows = to_rows(x)
+        rows = x if x.ndim == 2 else to_rows(x)
         m, c = rows.shape
-        z = rows - rows.max(axis=1, keepdims=True)
+        z = rows - np.maximum.reduce(rows, axis=1, keepdims=True)  # ufunc.reduce: no Python wrapper
         e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
+        s = np.add.reduce(e, axis=1, keepdims=True)
         lse = np.log(s)
         e /= s
         self.p = e  # softmax rows: backward turns a copy of them into the gradient
@@ -112,7 +112,7 @@ class CrossEntropyNode(Node):
             else:
                 shape = target.shape
             return losses.reshape(shape)
-        total = losses.sum(dtype=dtype)
+        total = np.add.reduce(losses, axis=None, dtype=dtype)
         if reduction == "sum":
             return np.asarray(total)
         if self.count:
@@ -140,7 +140,7 @@ class CrossEntropyNode(Node):
                 weights = np.ones(grad.shape[1], dtype) if wvec is None else wvec
                 grad -= (valid[:, None] * dtype.type(self.smoothing / grad.shape[1])) * weights
         grad *= self._scale(g, m)
-        return from_rows(grad, self.in_shape), None, None
+        return (grad if len(self.in_shape) == 2 else from_rows(grad, self.in_shape)), None, None
 
     def _scale(self, g, m):
         """The upstream gradient per row: a scalar for 'sum'/'mean', a column for 'none'."""

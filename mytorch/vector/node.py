@@ -54,20 +54,27 @@ class Node:
 
     Subclasses set ``saves_inputs = True`` when their backward reads the
     inputs (the version counter then guards them against in-place changes).
+
+    What a node records: ``next`` (per input, the node or leaf its gradient
+    goes to, None for constants and inputs that need no gradient), the shape
+    and dtype of its output (``out_shape``/``out_dtype``: a consumer's gradient
+    is reduced to them), ``cuts`` (the tensor inputs that need no gradient, as
+    ``(index, shape, dtype)``, for drawing) and the sequence number ``_seq``.
     """
 
     saves_inputs = False
     #: True when ``backward`` returns new arrays that nobody else holds: the engine may then
     #: accumulate into them in place and hand them to a leaf's ``.grad`` without a copy.
     fresh_grads = False
+    _retained = None  # a weakref to the output tensor after ``retain_grad()`` (see ``retain``)
+    _freed = False  # True once ``free`` dropped the saved values
     __slots__ = (
         "next",
-        "shapes",
-        "dtypes",
+        "out_shape",
+        "out_dtype",
+        "cuts",
         "_inputs",
         "_versions",
-        "_retained",
-        "_freed",
         "_seq",
         "__dict__",
         "__weakref__",
@@ -91,7 +98,7 @@ class Node:
         if type(out) is not np.ndarray:  # numpy reductions of 0-d arrays give scalars
             out = np.asarray(out)
         if record and _mode.enabled:
-            node._link(args)
+            node._link(args, out)
             return Tensor._from_node(out, node)
         return Tensor._wrap(out)
 
@@ -108,51 +115,41 @@ class Node:
         rb = tb and b._requires_grad
         if not ((ra or rb) and _mode.enabled):
             return Tensor._wrap(out)
-        if ta:
-            da = a.data
-            sa, dta, va = da.shape, da.dtype, a._version[0]
-        else:
-            sa = dta = None
-            va = 0
-        if tb:
-            db = b.data
-            sb, dtb, vb = db.shape, db.dtype, b._version[0]
-        else:
-            sb = dtb = None
-            vb = 0
         node.next = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
-        node.shapes = (sa, sb)
-        node.dtypes = (dta, dtb)
-        node._retained = None
-        node._freed = False
+        node.out_shape = out.shape
+        node.out_dtype = out.dtype
+        if ta and not ra:
+            node.cuts = ((0, a.data.shape, a.data.dtype),)
+        elif tb and not rb:
+            node.cuts = ((1, b.data.shape, b.data.dtype),)
+        else:
+            node.cuts = ()
         node._seq = next(_sequence)
         if cls.saves_inputs:
             node._inputs = (a, b)
-            node._versions = (va, vb)
+            node._versions = (a._version[0] if ta else 0, b._version[0] if tb else 0)
         return Tensor._from_node(out, node)
 
-    def _link(self, args: tuple) -> None:
+    def _link(self, args: tuple, out: np.ndarray) -> None:
+        """Record the inputs ``args`` and the output array ``out`` (see the class docstring)."""
         nxt = []
-        shapes = []
-        dtypes = []
         versions = []
+        cuts = ()
         for a in args:
             if isinstance(a, Tensor):
-                data = a.data
-                nxt.append((a.grad_fn or a) if a._requires_grad else None)
-                shapes.append(data.shape)
-                dtypes.append(data.dtype)
+                if a._requires_grad:
+                    nxt.append(a.grad_fn or a)
+                else:
+                    cuts += ((len(nxt), a.data.shape, a.data.dtype),)
+                    nxt.append(None)
                 versions.append(a._version[0])
             else:
                 nxt.append(None)
-                shapes.append(None)
-                dtypes.append(None)
                 versions.append(0)
         self.next = tuple(nxt)
-        self.shapes = tuple(shapes)
-        self.dtypes = tuple(dtypes)
-        self._retained = None
-        self._freed = False
+        self.out_shape = out.shape
+        self.out_dtype = out.dtype
+        self.cuts = cuts
         self._seq = next(_sequence)
         if self.saves_inputs:
             self._inputs = args
@@ -191,10 +188,14 @@ class Node:
         return cls.__name__ + "Backward"
 
     def free(self) -> None:
-        """Drop saved tensors and arrays after backward (unless retain_graph)."""
+        """Drop saved tensors and arrays after backward (unless retain_graph); keep the structure."""
         self._inputs = None
-        self.__dict__.clear()
+        state = self.__dict__
+        retained = state.get("_retained")  # a weak reference: drawing shows the kept gradient
+        state.clear()
         self._freed = True
+        if retained is not None:
+            self._retained = retained
 
     # -- subclass API ------------------------------------------------------
     def forward(self, *arrays: Any, **kwargs: Any) -> np.ndarray:
@@ -212,8 +213,9 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: bool) -> None:
     if isinstance(grad, Tensor):  # create_graph: keep the gradient differentiable
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
-    if grad.dtype != leaf.data.dtype:
-        grad = grad.astype(leaf.data.dtype)
+    dtype = leaf.data.dtype
+    if grad.dtype is not dtype and grad.dtype != dtype:  # builtin dtypes are singletons
+        grad = grad.astype(dtype)
     elif not owned or not grad.flags.writeable:
         grad = np.array(grad, copy=True)
     if leaf.grad is None:
@@ -269,12 +271,19 @@ def run_backward(
                     kept.grad = grad if isinstance(grad, Tensor) else Tensor._wrap(np.array(grad))
             input_grads = node.backward(grad)
             fresh = node.fresh_grads
-            for parent, g, shape, dtype in zip(node.next, input_grads, node.shapes, node.dtypes):
+            for parent, g in zip(node.next, input_grads):
                 if parent is None or g is None:
                     continue
+                leaf = isinstance(parent, Tensor)
+                if leaf:
+                    data = parent.data
+                    shape, dtype = data.shape, data.dtype
+                else:
+                    shape, dtype = parent.out_shape, parent.out_dtype
                 if g.shape != shape:
                     g = dual.sum_to(g, shape)
-                if g.dtype != dtype:
+                gdtype = g.dtype
+                if gdtype is not dtype and gdtype != dtype:  # builtin dtypes are singletons: `is` first
                     g = dual.cast(g, dtype)
                 pkey = id(parent)
                 if pkey in grads:
@@ -283,7 +292,7 @@ def run_backward(
                 grads[pkey] = g
                 if fresh and type(g) is np.ndarray and g.flags.writeable:
                     owned.add(pkey)
-                if isinstance(parent, Tensor):
+                if leaf:
                     leaves.append(parent)
                 else:
                     push(heap, (-parent._seq, parent))
@@ -293,7 +302,10 @@ def run_backward(
             key = id(leaf)
             grad = grads.pop(key)
             if wanted is None:
-                _accumulate_leaf(leaf, grad, key in owned)
+                if leaf.grad is None and key in owned and grad.dtype is leaf.data.dtype:
+                    leaf.grad = Tensor._wrap(grad)  # the usual first gradient: an array only we hold
+                else:
+                    _accumulate_leaf(leaf, grad, key in owned)
             elif key in wanted:
                 results[key] = grad
     finally:

@@ -193,14 +193,15 @@ class Sigmoid(Node):
 
 
 class Relu(Node):
+    saves_inputs = True  # backward reads the input's sign: forward is the one pass below
+
     def forward(self, a):
-        self.mask = a > 0
         # np.maximum, not np.where: one branch-free SIMD pass (np.where mispredicts on half the
         # elements, ~10x slower), and NaN stays NaN as in torch.relu.
-        return np.maximum(a, np.zeros((), a.dtype))
+        return np.maximum(a, a.dtype.type(0))
 
     def backward(self, g):
-        return (g * self.mask,)
+        return (g * (self.saved(0, None) > 0),)  # the mask is a constant also under create_graph
 
 
 class Clamp(Node):

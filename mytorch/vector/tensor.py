@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype, _graph
 from .._tensor_base import (
+    _NUMERIC_KINDS,
     TensorBase,
     broadcast_shapes,
     check_backward_gradient,
@@ -134,7 +135,9 @@ class Tensor(TensorBase):
     @classmethod
     def _from_numpy(cls, array: np.ndarray) -> Tensor:
         """A tensor over ``array`` itself: writes to either show in both, as torch.from_numpy."""
-        return cls._wrap(as_array(array))
+        if array.dtype.kind in _NUMERIC_KINDS:  # every numeric array is taken as it is
+            return cls._wrap(array)
+        return cls._wrap(as_array(array))  # raises the error
 
     def _constant(self, value: Any) -> Tensor:
         return value if isinstance(value, Tensor) else Tensor._wrap(as_array(value))
@@ -212,6 +215,9 @@ class Tensor(TensorBase):
 
     def _unary(self, op: str) -> Tensor:
         return _UNARY[op].apply(self)
+
+    def relu(self):  # no annotation: the signature of TensorBase.relu, which this shortcuts
+        return ops.Relu.apply(self)  # the usual activation, without the table lookup of _unary
 
     def _compare(self, fn: Any, other: Any) -> Tensor:
         other = self._operand(fn.__name__, other)
@@ -449,9 +455,9 @@ _node.Tensor = Tensor  # node.py cannot import this module (circular); it reads 
 
 def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
     """The gradient backward starts from: ones for a scalar, else the user's."""
-    check_backward_gradient(t, gradient)
-    if gradient is None:
+    if gradient is None and t.data.size == 1:  # ``loss.backward()``: checked by the size itself
         g = np.ones(t.data.shape, t.data.dtype)
         return Tensor._wrap(g) if create_graph else g
+    check_backward_gradient(t, gradient)
     g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(as_array(gradient, t.dtype))
     return g if create_graph else g.data

@@ -13,7 +13,7 @@ What is drawn (reached from the roots' ``grad_fn`` through ``Node.next``):
   computed under ``no_grad``. This is where the graph is cut. Python numbers
   (``x * 2``) are not tensors and are not drawn.
 
-The structure (``next``, ``shapes``, ``dtypes``) survives ``backward()``
+The structure (``next``, ``out_shape``, ``out_dtype``, ``cuts``) survives ``backward()``
 even without ``retain_graph=True``, so a graph can be drawn after backward,
 with the leaves' gradients.
 
@@ -69,9 +69,9 @@ def _order(roots: list[Any]) -> list[Any]:
     return [n for n in _graph.topological_order(sink, parents) if n is not sink]
 
 
-def _cut_inputs(node: Any) -> list[int]:
-    """Indices of the tensor inputs of ``node`` that need no gradient (drawn as cuts)."""
-    return [i for i, (p, s) in enumerate(zip(node.next, node.shapes)) if p is None and s is not None]
+def _cut_inputs(node: Any) -> tuple:
+    """The tensor inputs of ``node`` that need no gradient (drawn as cuts): ``(index, shape, dtype)``."""
+    return node.cuts
 
 
 def count_nodes(roots: list[Any]) -> int:
@@ -122,20 +122,7 @@ def build(
     order = _order(roots)
     names = {id(t): name for name, t in (params or {}).items()}
     ids = {id(n): f"n{i}" for i, n in enumerate(order)}
-    # The shape/dtype a node produced is recorded by each consumer; roots give their own.
-    produced: dict[int, tuple] = {}
-    for n in order:
-        if isinstance(n, Node):
-            for p, s, d in zip(n.next, n.shapes, n.dtypes):
-                if isinstance(p, Node):
-                    produced[id(p)] = (s, d)
-    root_ids = set()
-    for t in roots:
-        if t.grad_fn is not None:
-            produced[id(t.grad_fn)] = (t.data.shape, t.data.dtype)
-            root_ids.add(id(t.grad_fn))
-        else:
-            root_ids.add(id(t))
+    root_ids = {id(_start(t)) for t in roots}
     root_values = {id(_start(t)): t for t in roots if t.data.size == 1 and _start(t) is not None}
 
     grads = {id(n): (_kept_grad(n) if isinstance(n, Node) else _norm(n.grad)) for n in order}
@@ -160,8 +147,7 @@ def build(
         lines = []
         if isinstance(n, Node):
             lines.append(_name(n))
-            shape, dtype = produced[key]
-            lines.append(_describe(shape, dtype))
+            lines.append(_describe(n.out_shape, n.out_dtype))
             attrs = {"shape": "box", "style": "rounded"}
         else:
             if key in names:
@@ -182,16 +168,16 @@ def build(
 
         if not isinstance(n, Node):
             continue
-        for i, p in enumerate(n.next):
+        for p in n.next:
             if p is not None:
                 edge_attrs = {}
                 if scale is not None and grads[id(p)] is not None:
                     edge_attrs["color"] = scale.color(grads[id(p)])
                 g.edge(ids[id(p)], ids[key], **edge_attrs)
-            elif n.shapes[i] is not None:
-                cut = f"c{cut_count}"
-                cut_count += 1
-                label = f"no grad\n{_describe(n.shapes[i], n.dtypes[i])}"
-                g.node(cut, label=text_escape(label), **NO_GRAD_NODE)
-                g.edge(cut, ids[key], **NO_GRAD_EDGE)
+        for _, shape, dtype in _cut_inputs(n):
+            cut = f"c{cut_count}"
+            cut_count += 1
+            label = f"no grad\n{_describe(shape, dtype)}"
+            g.node(cut, label=text_escape(label), **NO_GRAD_NODE)
+            g.edge(cut, ids[key], **NO_GRAD_EDGE)
     return g

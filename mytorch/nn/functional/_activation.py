@@ -28,8 +28,10 @@ def _inplace(input: Any, out: Any, inplace: bool) -> Any:
 
 def relu(input: Any, inplace: bool = False) -> Any:
     """max(x, 0) elementwise."""
-    check_tensor("relu", "input", input)
-    return _inplace(input, input.relu(), inplace)
+    if not isinstance(input, engine.Tensor):
+        check_tensor("relu", "input", input)  # raises the error
+    out = input.relu()
+    return input.copy_(out) if inplace else out
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:

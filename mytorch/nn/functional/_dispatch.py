@@ -26,13 +26,18 @@ from typing import Any
 from .._engine import engine
 
 _enabled = [True]
+_kernels: dict[str, Callable[..., Any] | None] = {}  # name -> the engine's kernel (or None), looked up once
 
 
 def fused(name: str) -> Callable[..., Any] | None:
     """The engine's fused kernel called ``name``, or None (none, or fast paths disabled)."""
     if not _enabled[0]:
         return None
-    return getattr(getattr(engine, "fused", None), name, None)
+    try:
+        return _kernels[name]
+    except KeyError:
+        kernel = _kernels[name] = getattr(getattr(engine, "fused", None), name, None)
+        return kernel
 
 
 def fast_paths_enabled() -> bool:
@@ -59,7 +64,9 @@ def composite_only() -> Iterator[None]:
 
 def try_fused(name: str, *args: Any, **kwargs: Any) -> Any:
     """Call the fused kernel ``name`` if there is one; ``NotImplemented`` means: use the composite."""
-    fast = fused(name)
+    if not _enabled[0]:
+        return NotImplemented
+    fast = _kernels[name] if name in _kernels else fused(name)  # the cache inline: runs every layer
     if fast is None:
         return NotImplemented
     return fast(*args, **kwargs)

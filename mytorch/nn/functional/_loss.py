@@ -200,7 +200,8 @@ def cross_entropy(
     """
     # Once per step: the engine's kernel goes first and accepts only arguments it has checked
     # itself (see _dispatch); anything else is checked below, with messages.
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
     out = try_fused(
         "cross_entropy",
         input,
