@@ -233,7 +233,7 @@ class Optimizer:
     @staticmethod
     def _hyper(group: dict[str, Any], *names: str) -> tuple[float, ...]:
         """The group's hyper-parameters as Python floats (numpy scalars would upcast float32)."""
-        return tuple([float(group[n]) for n in names])
+        return tuple(map(float, map(group.__getitem__, names)))  # no Python frame: runs every step
 
     # ------------------------------------------------------------ state dict
     def state_dict(self) -> dict[str, Any]:

@@ -63,11 +63,9 @@ class Node:
     """
 
     saves_inputs = False
-    #: True when ``backward`` returns new arrays that nobody else holds: the engine may then
-    #: accumulate into them in place and hand them to a leaf's ``.grad`` without a copy.
+    #: True when ``backward`` returns new writeable arrays that nobody else holds: the engine
+    #: may then accumulate into them in place and hand them to a leaf's ``.grad`` without a copy.
     fresh_grads = False
-    _retained = None  # a weakref to the output tensor after ``retain_grad()`` (see ``retain``)
-    _freed = False  # True once ``free`` dropped the saved values
     __slots__ = (
         "next",
         "out_shape",
@@ -75,6 +73,8 @@ class Node:
         "cuts",
         "_inputs",
         "_versions",
+        "_retained",  # a weakref to the output tensor after ``retain_grad()`` (see ``retain``)
+        "_freed",  # True once ``free`` dropped the saved values
         "_seq",
         "__dict__",
         "__weakref__",
@@ -124,6 +124,8 @@ class Node:
             node.cuts = ((1, b.data.shape, b.data.dtype),)
         else:
             node.cuts = ()
+        node._retained = None
+        node._freed = False
         node._seq = next(_sequence)
         if cls.saves_inputs:
             node._inputs = (a, b)
@@ -150,6 +152,8 @@ class Node:
         self.out_shape = out.shape
         self.out_dtype = out.dtype
         self.cuts = cuts
+        self._retained = None
+        self._freed = False
         self._seq = next(_sequence)
         if self.saves_inputs:
             self._inputs = args
@@ -190,12 +194,8 @@ class Node:
     def free(self) -> None:
         """Drop saved tensors and arrays after backward (unless retain_graph); keep the structure."""
         self._inputs = None
-        state = self.__dict__
-        retained = state.get("_retained")  # a weak reference: drawing shows the kept gradient
-        state.clear()
+        self.__dict__.clear()
         self._freed = True
-        if retained is not None:
-            self._retained = retained
 
     # -- subclass API ------------------------------------------------------
     def forward(self, *arrays: Any, **kwargs: Any) -> np.ndarray:
@@ -290,7 +290,7 @@ def run_backward(
                     _add(grads, owned, pkey, g)
                     continue
                 grads[pkey] = g
-                if fresh and type(g) is np.ndarray and g.flags.writeable:
+                if fresh and type(g) is np.ndarray:
                     owned.add(pkey)
                 if leaf:
                     leaves.append(parent)

@@ -456,7 +456,8 @@ _node.Tensor = Tensor  # node.py cannot import this module (circular); it reads 
 def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
     """The gradient backward starts from: ones for a scalar, else the user's."""
     if gradient is None and t.data.size == 1:  # ``loss.backward()``: checked by the size itself
-        g = np.ones(t.data.shape, t.data.dtype)
+        g = np.empty(t.data.shape, t.data.dtype)
+        g.fill(1)  # np.ones, without its two Python-level calls
         return Tensor._wrap(g) if create_graph else g
     check_backward_gradient(t, gradient)
     g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(as_array(gradient, t.dtype))
