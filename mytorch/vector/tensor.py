@@ -208,7 +208,9 @@ class Tensor(TensorBase):
                 # numpy is ~2x faster with a 0-d array of the tensor's dtype than with a
                 # Python float, and the result is bit-identical (numpy casts the float first).
                 # For ``2.0 ** x`` it also keeps backward's log(2.0) in the tensor's dtype.
-                other = _scalar_array(other, a.data.dtype)
+                dtype = a.data.dtype
+                memo = _SCALAR_ARRAYS.get((other, dtype))  # the memo read inline: every op
+                other = memo if memo is not None else _scalar_array(other, dtype)
         if reverse:
             return _BINARY[op].apply2(other, a)
         return _BINARY[op].apply2(a, other)
