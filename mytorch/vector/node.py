@@ -130,13 +130,7 @@ class Node:
         if cls.saves_inputs:
             node._inputs = (a, b)
             node._versions = (a._version[0] if ta else 0, b._version[0] if tb else 0)
-        t = Tensor.__new__(Tensor)  # Tensor._from_node(out, node), inline
-        t.data = out
-        t.grad = None
-        t.grad_fn = node
-        t._requires_grad = True
-        t._version = [0]
-        return t
+        return Tensor._from_node(out, node)
 
     def _link(self, args: tuple, out: np.ndarray) -> None:
         """Record the inputs ``args`` and the output array ``out`` (see the class docstring)."""
