@@ -101,6 +101,24 @@ def test_relu_inplace_writes_into_its_input():
     assert out is x and x.tolist() == [0.0, 2.0, 0.0]
 
 
+@pytest.mark.parametrize("how", ["relu_", "F.relu(inplace=True)", "nn.ReLU(inplace=True)"])
+def test_inplace_relu_backpropagates_as_torch(how):
+    """The in-place forms overwrite their input with the output: backward must not need the input."""
+    apply = {
+        "relu_": lambda h: h.relu_(),
+        "F.relu(inplace=True)": lambda h: (F if isinstance(h, mt.Tensor) else TF).relu(h, inplace=True),
+        "nn.ReLU(inplace=True)": lambda h: (mt.nn if isinstance(h, mt.Tensor) else torch.nn).ReLU(True)(h),
+    }[how]
+    x, w = _x(4, 3, seed=1), _x(3, 5, seed=2)
+    ours = [mt.tensor(a, requires_grad=True) for a in (x, w)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+    for (a, b), lib in ((ours, mt), (theirs, torch)):
+        out = apply(a @ b)
+        (out * lib.tensor(_x(4, 5, seed=3))).sum().backward()
+    for m, t in zip(ours, theirs):
+        np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
 @pytest.mark.parametrize(
     "shapes", [((4, 5), (3, 5), (3,)), ((2, 3, 5), (3, 5), None), ((5,), (3, 5), (3,))], ids=str
 )

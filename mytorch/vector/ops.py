@@ -193,15 +193,16 @@ class Sigmoid(Node):
 
 
 class Relu(Node):
-    saves_inputs = True  # backward reads the input's sign: forward is the one pass below
-
     def forward(self, a):
+        # The mask is taken now, not from the input in backward: ``relu_`` and
+        # ``ReLU(inplace=True)`` overwrite the input with the output.
+        self.mask = a > 0
         # np.maximum, not np.where: one branch-free SIMD pass (np.where mispredicts on half the
         # elements, ~10x slower), and NaN stays NaN as in torch.relu.
         return np.maximum(a, a.dtype.type(0))
 
     def backward(self, g):
-        return (g * (self.saved(0, None) > 0),)  # the mask is a constant also under create_graph
+        return (g * self.mask,)
 
 
 class Clamp(Node):
