@@ -217,10 +217,6 @@ class Tensor(TensorBase):
 
     def _unary(self, op: str) -> Tensor:
         return _UNARY[op].apply(self)
-
-    def relu(self):  # no annotation: the signature of TensorBase.relu, which this shortcuts
-        return ops.Relu.apply(self)  # the usual activation, without the table lookup of _unary
-
     def _compare(self, fn: Any, other: Any) -> Tensor:
         other = self._operand(fn.__name__, other)
         return Tensor._wrap(fn(self.data, other.data if isinstance(other, Tensor) else other))
