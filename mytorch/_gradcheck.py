@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,17 @@ from ._tensor_base import TensorBase
 
 class GradcheckError(AssertionError):
     """Raised by ``gradcheck`` when analytic and numeric gradients disagree."""
+
+
+def _excess_error(analytic: float, numeric: float, atol: float, rtol: float) -> float:
+    """How far ``analytic`` is outside the tolerance around ``numeric`` (<= 0: they agree).
+
+    A NaN on either side never agrees, and an inf agrees only with the same inf: the
+    rules of PyTorch's gradcheck (``allclose``), so a backward that returns NaN fails.
+    """
+    if math.isfinite(analytic) and math.isfinite(numeric):
+        return abs(analytic - numeric) - (atol + rtol * abs(numeric))
+    return 0.0 if analytic == numeric else math.inf
 
 
 def _as_outputs(out: Any) -> list[Any]:
@@ -84,9 +96,9 @@ def gradcheck(
             values[pos] = engine.tensor(minus, dtype=np.float64)
             f_minus = projected(values)
             numeric = (f_plus - f_minus) / (2 * eps)
-            err = abs(g_arr[idx] - numeric) - (atol + rtol * abs(numeric))
+            err = _excess_error(g_arr[idx], numeric, atol, rtol)
             if err > worst[0]:
-                worst = (err, (pos, idx, g_arr[idx], numeric))
+                worst = (err, (pos, idx, float(g_arr[idx]), numeric))
     if worst[1] is None:
         return True
     pos, idx, a, n = worst[1]

@@ -432,33 +432,69 @@ class TensorBase:
         return self.clamp(min, max)
 
     # ------------------------------------------------------------ reductions
+    def _reduce_dims(self, dim) -> tuple[int, ...] | None:
+        """The dims a reduction sums over; None (all) for ``dim=None``, ``dim=()`` (as PyTorch) and 0-d."""
+        dims = normalize_dims(dim, self.ndim)
+        return dims if dims and self.ndim else None
+
+    def _count(self, dims: tuple[int, ...] | None) -> int:
+        """How many elements each output element of a reduction over ``dims`` combines."""
+        return self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
+
     def sum(self, dim=None, keepdim: bool = False, *, axis=None):
-        dims = normalize_dims(axis if dim is None else dim, self.ndim)
-        return self._sum(dims, keepdim)
+        return self._sum(self._reduce_dims(axis if dim is None else dim), keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, axis=None):
-        dims = normalize_dims(axis if dim is None else dim, self.ndim)
-        count = self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
-        return self._sum(dims, keepdim) / max(count, 1)
+        """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
+        dims = self._reduce_dims(axis if dim is None else dim)
+        count = self._count(dims)
+        total = self._sum(dims, keepdim)
+        return total / count if count else total * math.nan
 
     def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
         """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
         if unbiased is not None:
             correction = int(bool(unbiased))
-        dims = normalize_dims(dim, self.ndim)
-        count = self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
+        dims = self._reduce_dims(dim)
+        count = self._count(dims)
         centred = self - self.mean(dim=dims, keepdim=True)
         return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
 
     def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
-        return self.var(dim, keepdim, correction=correction, unbiased=unbiased).sqrt()
+        """Square root of ``var``; where it is 0 (equal values) the gradient is 0, as in PyTorch."""
+        variance = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
+        zero = np.asarray(variance.numpy()) == 0
+        if not zero.any():
+            return variance.sqrt()
+        # sqrt'(0) is inf and inf * 0 is nan: PyTorch takes the gradient as 0 where std == 0.
+        where = type(self)._where
+        safe = where(zero, self._constant(np.ones(zero.shape, variance.dtype)), variance)
+        return where(zero, self._constant(np.zeros(zero.shape, variance.dtype)), safe.sqrt())
+
+    def _check_nonempty(self, op: str, dims: tuple[int, ...] | None) -> None:
+        """max/min/amax/amin/argmax have no value over no elements: PyTorch's errors."""
+        if dims is None:
+            if self.numel() == 0:
+                raise RuntimeError(
+                    f"{op}(): Expected reduction dim to be specified for input.numel() == 0 "
+                    f"(shape {tuple(self.shape)}). Specify the reduction dim with the 'dim' argument."
+                )
+            return
+        for d in dims:
+            if self.shape[d] == 0:
+                raise IndexError(
+                    f"{op}(): Expected reduction dim {d} to have non-zero size (shape {tuple(self.shape)})."
+                )
 
     def _max_or_min(self, dim, keepdim: bool, minimum: bool):
+        name = "min" if minimum else "max"
         if dim is None:
-            if self.numel() == 0:
-                raise RuntimeError("max()/min() of an empty tensor")
+            self._check_nonempty(name, None)
             return self._max(None, False, minimum)
         d = normalize_dim(dim, self.ndim)
+        if self.ndim == 0:  # one element: itself, at index 0, whatever keepdim
+            return self.reshape(1)._max_or_min(0, False, minimum)
+        self._check_nonempty(name, (d,))
         values = self._max(d, keepdim, minimum)
         pick = np.argmin if minimum else np.argmax
         index = pick(self.numpy(), axis=d)
@@ -467,7 +503,11 @@ class TensorBase:
         return MaxResult(values, self._constant(index.astype(np.int64)))
 
     def max(self, dim=None, keepdim: bool = False):
-        """Max of all elements, or ``(values, indices)`` along ``dim``; a tensor argument: elementwise."""
+        """Max of all elements, or ``(values, indices)`` along ``dim``; a tensor argument: elementwise.
+
+        Over all elements, tied maxima share the gradient (NaNs win, as in PyTorch); along
+        ``dim`` it goes to the returned index.
+        """
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
         return self._max_or_min(dim, keepdim, minimum=False)
@@ -477,8 +517,24 @@ class TensorBase:
             return self.minimum(dim)
         return self._max_or_min(dim, keepdim, minimum=True)
 
-    def amax(self, dim=None, keepdim: bool = False):
-        return self._max(None if dim is None else normalize_dim(dim, self.ndim), keepdim, False)
+    def amax(self, dim=(), keepdim: bool = False):
+        """Max over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly.
+
+        Example:
+            >>> import mytorch.vector as mt
+            >>> x = mt.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
+            >>> x.amax(dim=1).sum().backward(); x.grad.tolist()
+            [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]]
+        """
+        dims = self._reduce_dims(dim)
+        self._check_nonempty("amax", dims)
+        return self._amax(dims, keepdim, False)
+
+    def amin(self, dim=(), keepdim: bool = False):
+        """Min over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
+        dims = self._reduce_dims(dim)
+        self._check_nonempty("amin", dims)
+        return self._amax(dims, keepdim, True)
 
     def argmax(self, dim=None, keepdim: bool = False):
         return self._arg(np.argmax, dim, keepdim)
@@ -489,33 +545,61 @@ class TensorBase:
     def _arg(self, pick, dim, keepdim):
         data = self.numpy()
         if dim is None:
+            self._check_nonempty(pick.__name__, None)
             return self._constant(np.asarray(pick(data), dtype=np.int64))
         d = normalize_dim(dim, self.ndim)
+        if self.ndim == 0:  # one element, at index 0; keepdim keeps the shape ()
+            return self._constant(np.zeros((), dtype=np.int64))
+        self._check_nonempty(pick.__name__, (d,))
         index = pick(data, axis=d)
         return self._constant((np.expand_dims(index, d) if keepdim else index).astype(np.int64))
 
+    def _numpy_axes(self, dim) -> tuple[int, ...] | None:
+        """``dim`` as numpy axes (``()``: none); a 0-d tensor's dim 0 / -1 is the tensor itself."""
+        axes = normalize_dims(dim, self.ndim)
+        return axes if self.ndim else None
+
     def all(self, dim=None, keepdim: bool = False):
         """True where every element (along ``dim``) is nonzero; carries no gradient."""
-        axes = normalize_dims(dim, self.ndim)
-        return self._constant(np.asarray(np.all(self.numpy(), axis=axes, keepdims=keepdim)))
+        return self._constant(np.asarray(np.all(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def any(self, dim=None, keepdim: bool = False):
         """True where some element (along ``dim``) is nonzero; carries no gradient."""
-        axes = normalize_dims(dim, self.ndim)
-        return self._constant(np.asarray(np.any(self.numpy(), axis=axes, keepdims=keepdim)))
+        return self._constant(np.asarray(np.any(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):
-        d = normalize_dim(dim, self.ndim)
-        shift = self.detach().amax(d, keepdim=True)
-        out = (self - shift).exp()._sum((d,), True).log() + shift
-        return out if keepdim else out.squeeze(d)
+        """``log(sum(exp(x)))`` over ``dim`` (an int or a tuple), without overflow.
+
+        Shifted by the max along ``dim`` where it is finite (0 elsewhere, as PyTorch), so
+        ``logsumexp([inf, 1]) = inf``, ``logsumexp([-inf, -inf]) = -inf`` and a sum over
+        no elements is ``-inf``.
+
+        Example:
+            >>> import mytorch.vector as mt
+            >>> mt.tensor([[0.0, 0.0], [1000.0, 1000.0]]).logsumexp(dim=1).tolist()
+            [0.6931471805599453, 1000.6931471805599]
+        """
+        dims = self._reduce_dims(dim)
+        data = np.asarray(self.numpy())
+        if not np.issubdtype(data.dtype, np.floating):
+            data = data.astype(np.float64)
+        shift = np.asarray(np.max(data, axis=dims, keepdims=True, initial=-np.inf))  # -inf if empty
+        shift[~np.isfinite(shift)] = 0
+        total = (self - self._constant(shift)).exp()._sum(dims, keepdim)
+        return total.log() + self._constant(shift.reshape(total.shape))
 
     # ------------------------------------------------------------ softmax family
     def softmax(self, dim: int):
-        return self._softmax(normalize_dim(dim, self.ndim))
+        d = normalize_dim(dim, self.ndim)
+        if self.ndim == 0:
+            return self.reshape(1)._softmax(0).reshape(())
+        return self._softmax(d)
 
     def log_softmax(self, dim: int):
-        return self._log_softmax(normalize_dim(dim, self.ndim))
+        d = normalize_dim(dim, self.ndim)
+        if self.ndim == 0:
+            return self.reshape(1)._log_softmax(0).reshape(())
+        return self._log_softmax(d)
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):

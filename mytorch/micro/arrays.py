@@ -107,12 +107,22 @@ def extreme(values: np.ndarray, dim: int | None, keepdim: bool, minimum: bool) -
     return out.reshape(_keepdims(values.shape, values.ndim, (dim,), kept)) if keepdim else out
 
 
+def spread_extreme(values: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool, minimum: bool) -> np.ndarray:
+    """amax (amin) over ``dims`` (None: all): one node per output element, ties share its gradient."""
+    op = "amin" if minimum else "amax"
+    dims = tuple(range(values.ndim)) if dims is None else dims
+    rows, kept = _rows(values, dims)
+    out = from_list([_v.pick(list(row), op, nan_shares=False) for row in rows], kept)
+    return out.reshape(_keepdims(values.shape, values.ndim, dims, kept)) if keepdim else out
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Batched ``a @ b`` for rank >= 2 with broadcast batch dims: one ``dot`` node per element."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
-    a3 = np.broadcast_to(a, batch + (n, k)).reshape(-1, n, k)
-    b3 = np.broadcast_to(b, batch + (k, m)).reshape(-1, k, m)
+    count = int(np.prod(batch, dtype=np.int64))  # not -1: a reshape of no elements needs every size
+    a3 = np.broadcast_to(a, batch + (n, k)).reshape(count, n, k)
+    b3 = np.broadcast_to(b, batch + (k, m)).reshape(count, k, m)
     out = []
     for x, y in zip(a3, b3):
         columns = [list(col) for col in y.T]

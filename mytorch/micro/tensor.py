@@ -313,6 +313,14 @@ class Tensor(TensorBase):
         op = "min" if minimum else "max"
         return self._compute(op, (self,), lambda: arrays.extreme(values, dim, keepdim, minimum))
 
+    def _amax(self, dims: tuple[int, ...] | None, keepdim: bool, minimum: bool) -> Tensor:
+        if not self._is_float:
+            fn = np.min if minimum else np.max
+            return Tensor._wrap(np.asarray(fn(self._values, axis=dims, keepdims=keepdim)))
+        values = self._values
+        op = "amin" if minimum else "amax"
+        return self._compute(op, (self,), lambda: arrays.spread_extreme(values, dims, keepdim, minimum))
+
     def _reshape(self, shape: tuple[int, ...]) -> Tensor:
         return self._view(self._values.reshape(shape), "reshape")
 

@@ -141,7 +141,8 @@ class Value:
             return _power(self, other)
         k = other if isinstance(other, int) and not isinstance(other, bool) else _as_float(other)
         a = self.data
-        return _unary(_pow(a, k), f"**{k}", self, k * _pow(a, k - 1))
+        # d/da a**0 is 0 everywhere (PyTorch), not 0 * a**-1 = nan at a == 0
+        return _unary(_pow(a, k), f"**{k}", self, k * _pow(a, k - 1) if k != 0 else 0.0)
 
     def __neg__(self) -> Value:
         return _unary(-self.data, "neg", self, -1.0)
@@ -206,14 +207,20 @@ class Value:
         if a > 0:
             s = math.sqrt(a)
             return _unary(s, "sqrt", self, 0.5 / s)
-        return _unary(0.0 if a == 0 else math.nan, "sqrt", self, math.inf if a == 0 else math.nan)
+        if a == 0:  # IEEE: sqrt(-0.0) = -0.0, so 1 / sqrt(-0.0) = -inf, as PyTorch
+            return _unary(a, "sqrt", self, math.copysign(math.inf, a))
+        return _unary(math.nan, "sqrt", self, math.nan)
 
     def sin(self) -> Value:
         a = self.data
+        if math.isinf(a):  # sin(+-inf) is nan (numpy, PyTorch), not a ValueError
+            return _unary(math.nan, "sin", self, math.nan)
         return _unary(math.sin(a), "sin", self, math.cos(a))
 
     def cos(self) -> Value:
         a = self.data
+        if math.isinf(a):
+            return _unary(math.nan, "cos", self, math.nan)
         return _unary(math.cos(a), "cos", self, -math.sin(a))
 
     # ------------------------------------------------------------ backward
@@ -335,14 +342,15 @@ def backprop(roots: Sequence[Value], seeds: Sequence[float], also_zero: Sequence
 def _pow_locals(node: Value) -> tuple:
     a = node._a
     k = float(node._op[2:])  # the exponent is in the label, "**2"
-    return (k * a ** (k - 1),)
+    return (k * a ** (k - 1),) if k != 0 else (0.0,)
 
 
 def _power_locals(node: Value) -> tuple:
     a, b = node._a, node._b
+    d_base = b * a ** (b - 1.0) if b.data != 0 else 0.0
     if a.data > 0:
-        return (b * a ** (b - 1.0), node * a.log())
-    return (b * a ** (b - 1.0), node._db)
+        return (d_base, node * a.log())
+    return (d_base, node._db)
 
 
 def _dot_locals(node: Value) -> tuple:
@@ -416,34 +424,50 @@ def _pow(a: float, k: float) -> float:
 
 
 def _power(base: Value, exponent: Value) -> Value:
-    """``base ** exponent`` with both Values; d/d(exponent) = out * log(base) (0 at base 0)."""
+    """``base ** exponent`` with both Values, with PyTorch's conventions at 0.
+
+    d/d(base) = exponent * base**(exponent - 1), taken as 0 where exponent == 0;
+    d/d(exponent) = out * log(base), taken as 0 where base == 0 and exponent >= 0.
+    """
     a, b = base.data, exponent.data
     out = _pow(a, b)
     if a > 0:
         d_exponent = out * math.log(a)
-    else:
-        d_exponent = 0.0 if a == 0 and b >= 0 else math.nan
-    return _binary(out, "**", base, b * _pow(a, b - 1.0), exponent, d_exponent)
+    elif a == 0 and b >= 0:
+        d_exponent = 0.0
+    else:  # log(0) = -inf, log(< 0) = nan, as numpy
+        with np.errstate(all="ignore"):
+            d_exponent = float(np.float64(out) * np.log(np.float64(a)))
+    d_base = b * _pow(a, b - 1.0) if b != 0 else 0.0
+    return _binary(out, "**", base, d_base, exponent, d_exponent)
+
+
+def _extreme(a: Value, b: Value, op: str, a_wins: bool, b_wins: bool) -> Value:
+    """max/min of two Values with PyTorch's gradients: a tie sends half to each side; a NaN
+    (neither wins nor ties) is the result and both sides get the whole gradient."""
+    x, y = a.data, b.data
+    if x != x or y != y:
+        return _binary(math.nan, op, a, 1.0, b, 1.0)
+    wa = 1.0 if a_wins else (0.5 if x == y else 0.0)
+    return _binary(x if a_wins or x == y else y, op, a, wa, b, 1.0 - wa)
 
 
 def maximum(a: Value, b: Value) -> Value:
     """Elementwise max of two Values; a tie sends half the gradient to each (as PyTorch)."""
-    x, y = a.data, b.data
-    w = 1.0 if x > y else (0.5 if x == y else 0.0)
-    return _binary(x if x >= y else y, "max", a, w, b, 1.0 - w)
+    return _extreme(a, b, "max", a.data > b.data, a.data < b.data)
 
 
 def minimum(a: Value, b: Value) -> Value:
     """Elementwise min of two Values; a tie sends half the gradient to each."""
-    x, y = a.data, b.data
-    w = 1.0 if x < y else (0.5 if x == y else 0.0)
-    return _binary(x if x <= y else y, "min", a, w, b, 1.0 - w)
+    return _extreme(a, b, "min", a.data < b.data, a.data > b.data)
 
 
 def clamp(a: Value, lo: float | None, hi: float | None) -> Value:
-    """``a`` clipped to [lo, hi]; gradient 1 inside the closed interval, 0 outside."""
+    """``a`` clipped to [lo, hi]; gradient 1 inside the closed interval, 0 outside (and at NaN)."""
     x = a.data
     inside = (lo is None or x >= lo) and (hi is None or x <= hi)
+    if x != x:  # NaN stays NaN (numpy, PyTorch); its gradient is 0 like any x outside
+        return _unary(x, "clamp", a, 0.0)
     y = x if lo is None or x >= lo else lo
     y = y if hi is None or y <= hi else hi
     return _unary(float(y), "clamp", a, 1.0 if inside else 0.0)
@@ -475,9 +499,20 @@ def identity(a: Value, op: str) -> Value:
     return _unary(a.data, op, a, 1.0)
 
 
-def pick(values: Sequence[Value], op: str) -> Value:
-    """``max``/``min`` over all of ``values``: the extreme ones share the gradient equally."""
+def pick(values: Sequence[Value], op: str, nan_shares: bool = True) -> Value:
+    """Max (``op`` ``"max"``/``"amax"``) or min over all of ``values``: the extreme ones share the gradient.
+
+    A NaN among them is the result, as in PyTorch. With ``nan_shares`` (``max()``/``min()``)
+    the NaNs share the gradient; without (``amax``/``amin``) no element ties with a NaN,
+    so every element gets a NaN derivative (0 / 0), as PyTorch's amax.
+    """
     data = [v.data for v in values]
-    best = (max if op == "max" else min)(data)
-    winners = tuple(v for v, x in zip(values, data) if x == best)
+    nans = tuple(v for v, x in zip(values, data) if x != x)
+    if nans and not nan_shares:
+        return _nary(math.nan, op, tuple(values), (math.nan,) * len(values))
+    if nans:
+        best, winners = math.nan, nans
+    else:
+        best = (min if op.endswith("min") else max)(data)
+        winners = tuple(v for v, x in zip(values, data) if x == best)
     return _nary(best, op, winners, (1.0 / len(winners),) * len(winners))

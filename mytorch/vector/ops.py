@@ -80,12 +80,23 @@ class Pow(Node):
 
     def backward(self, g):
         a, b = self.inputs(g)
-        ga = g * b * a ** (b - 1) if self.needs_grad(0) else None
-        gb = None
+        ga = gb = None
+        b_num = np.asarray(b.data if dual._is_tensor(b) else b)
+        if self.needs_grad(0):
+            # d/da = b * a**(b - 1), taken as 0 where b == 0 (as PyTorch): no 0 * inf at a == 0.
+            b_zero = b_num == 0
+            if b_zero.any():
+                ga = dual.where(b_zero, 0.0, g * b * a ** dual.where(b_zero, 1.0, b - 1))
+            else:
+                ga = g * b * a ** (b - 1)
         if self.needs_grad(1):
-            # d(a**b)/db = a**b * log(a), taken as 0 where a == 0 (as PyTorch): no log(0).
-            zero = np.asarray(a.data if dual._is_tensor(a) else a) == 0
-            gb = g * (a**b) * dual.log(dual.where(zero, 1.0, a) if zero.any() else a)
+            # d/db = a**b * log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch): no 0 * log(0).
+            a_num = np.asarray(a.data if dual._is_tensor(a) else a)
+            cut = (a_num == 0) & (b_num >= 0)
+            if not cut.any():
+                gb = g * (a**b) * dual.log(a)
+            else:
+                gb = g * dual.where(cut, 0.0, (a**b) * dual.log(dual.where(cut, 1.0, a)))
         return ga, gb
 
 
@@ -219,26 +230,35 @@ class Clamp(Node):
         return (g * self.mask,)
 
 
+def _extreme_weights(a, b, a_wins, b_wins):
+    """PyTorch's gradient weights of maximum/minimum: a tie gives half to each side, and
+    where a NaN is involved (neither wins nor ties) both sides get the whole gradient."""
+    tie = 0.5 * (a == b)
+    return 1 - b_wins - tie, 1 - a_wins - tie
+
+
 class Maximum(Node):
-    """Elementwise max; ties split the gradient evenly, as PyTorch does."""
+    """Elementwise max (NaN if either is NaN); ties split the gradient evenly, as PyTorch does."""
 
     def forward(self, a, b):
-        self.weight_a = (a > b) + 0.5 * (a == b)
+        self.weights = _extreme_weights(a, b, a > b, a < b)
         return np.maximum(a, b)
 
     def backward(self, g):
-        w = self.weight_a.astype(g.dtype)
-        return g * w, g * (1 - w)
+        wa, wb = self.weights
+        return g * wa.astype(g.dtype), g * wb.astype(g.dtype)
 
 
 class Minimum(Node):
+    """Elementwise min (NaN if either is NaN); ties split the gradient evenly, as PyTorch does."""
+
     def forward(self, a, b):
-        self.weight_a = (a < b) + 0.5 * (a == b)
+        self.weights = _extreme_weights(a, b, a < b, a > b)
         return np.minimum(a, b)
 
     def backward(self, g):
-        w = self.weight_a.astype(g.dtype)
-        return g * w, g * (1 - w)
+        wa, wb = self.weights
+        return g * wa.astype(g.dtype), g * wb.astype(g.dtype)
 
 
 class Where(Node):
@@ -282,14 +302,14 @@ class Sum(Node):
 
 
 class Max(Node):
-    """Max over ``axis`` (one index gets the gradient) or over all (ties share it)."""
+    """Max over ``axis`` (one index gets the gradient) or over all (ties share it; NaNs win)."""
 
     def forward(self, a, axis=None, keepdims=False, minimum=False):
         pick = np.argmin if minimum else np.argmax
         self.in_shape = a.shape
         if axis is None:
             value = a.min() if minimum else a.max()
-            self.mask = a == value
+            self.mask = np.isnan(a) if np.isnan(value) else a == value
             self.mask = self.mask / self.mask.sum()
             self.index = None
             return np.asarray(value)
@@ -305,6 +325,24 @@ class Max(Node):
         np.put_along_axis(mask, self.index, True, self.axis)
         g = dual.reshape(g, self.index.shape)
         return (dual.broadcast_to(g, self.in_shape) * mask,)
+
+
+class Amax(Node):
+    """Max (min) over ``axes`` (None: all), as PyTorch's amax: tied elements split the gradient
+    evenly, and a NaN result gives every element of its slice a NaN gradient (0 / 0 ties)."""
+
+    def forward(self, a, axes=None, keepdims=False, minimum=False):
+        self.in_shape, self.axes, self.keepdims = a.shape, axes, keepdims
+        out = np.asarray((np.min if minimum else np.max)(a, axis=axes, keepdims=True))
+        ties = a == out
+        with np.errstate(invalid="ignore"):  # a NaN slice has no ties: 0 / 0
+            self.weight = (ties / ties.sum(axis=axes, keepdims=True)).astype(a.dtype, copy=False)
+        return out if keepdims else np.squeeze(out, axis=axes)
+
+    def backward(self, g):
+        if not self.keepdims:
+            g = dual.reshape(g, _keepdims_shape(self.in_shape, self.axes))
+        return (g * self.weight,)
 
 
 def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:

@@ -230,6 +230,9 @@ class Tensor(TensorBase):
     def _max(self, dim: int | None, keepdim: bool, minimum: bool) -> Tensor:
         return ops.Max.apply(self, axis=dim, keepdims=keepdim, minimum=minimum)
 
+    def _amax(self, dims: tuple[int, ...] | None, keepdim: bool, minimum: bool) -> Tensor:
+        return ops.Amax.apply(self, axes=dims, keepdims=keepdim, minimum=minimum)
+
     def _view(self, out: Tensor, redo: Any, write_back: Any) -> Tensor:
         """A result sharing memory with ``self`` shares its version counter.
 
