@@ -234,6 +234,14 @@ class EngineAPI:
     def min(self, input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
         return self._t(input).min(dim, keepdim)
 
+    def amax(self, input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
+        """Max over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
+        return self._t(input).amax(dim, keepdim)
+
+    def amin(self, input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
+        """Min over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
+        return self._t(input).amin(dim, keepdim)
+
     def argmax(self, input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
         return self._t(input).argmax(dim, keepdim)
 

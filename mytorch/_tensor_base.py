@@ -576,7 +576,8 @@ class TensorBase:
 
         Example:
             >>> import mytorch.vector as mt
-            >>> mt.tensor([[0.0, 0.0], [1000.0, 1000.0]]).logsumexp(dim=1).tolist()
+            >>> x = mt.tensor([[0.0, 0.0], [1000.0, 1000.0]], dtype=mt.float64)
+            >>> x.logsumexp(dim=1).tolist()
             [0.6931471805599453, 1000.6931471805599]
         """
         dims = self._reduce_dims(dim)

@@ -103,7 +103,8 @@ CASES = [
           ([-1.0, INF, -INF, 0.0],)),
     _case("sqrt_negative", lambda m, x: x.sqrt(), [[-1.0, -INF]], [NAN, NAN], ([NAN, NAN],)),
     # clamp keeps NaN (it is neither below nor above a bound) and gives it gradient 0
-    _case("clamp_nan", lambda m, x: x.clamp(0.0, 1.0), [[NAN, 0.5, 2.0]], [NAN, 0.5, 1.0], ([0.0, 1.0, 0.0],)),
+    _case("clamp_nan", lambda m, x: x.clamp(0.0, 1.0), [[NAN, 0.5, 2.0]], [NAN, 0.5, 1.0],
+          ([0.0, 1.0, 0.0],)),
     # ---- point 9: reductions of a 0-d tensor along dim 0 / -1 (keepdim changes nothing: shape ())
     _case("sum_0d_dim0", lambda m, x: x.sum(0), [2.5], 2.5, (1.0,)),
     _case("sum_0d_dim_neg1_keepdim", lambda m, x: x.sum(-1, keepdim=True), [2.5], 2.5, (1.0,)),
@@ -138,6 +139,9 @@ CASES = [
           ([[[0.0, 0.5, 0.5], [THIRD, THIRD, THIRD]]],)),
     _case("amin_tuple_dims", lambda m, x: x.amin((1, 0)), [[[1.0, 3.0], [1.0, 2.0]]], 1.0,
           ([[0.5, 0.0], [0.5, 0.0]],)),
+    # module functions: amax(1) = [3, 2] plus amin over all = 1 (added to both: its gradient is 2)
+    _case("module_amax_amin", lambda m, x: m.amax(x, 1) + m.amin(x, (0, 1)),
+          [[[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]], [4.0, 3.0], ([[2.0, 0.5, 0.5], [THIRD, THIRD, THIRD]],)),
     # log(sum of no exps) = log 0 = -inf
     _case("logsumexp_empty_dim", lambda m, x: x.logsumexp(1), [np.zeros((3, 0))], [-INF] * 3,
           (np.zeros((3, 0)),)),
@@ -198,6 +202,22 @@ def _check(m: Any, case: Case, label: str) -> None:
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_engine_matches_hand_values(case, engine):
     _check(ENGINES[engine], case, engine)
+
+
+GRAD_CASES = [c for c in CASES if c.grads is not None]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize("case", GRAD_CASES, ids=[c.name for c in GRAD_CASES])
+def test_create_graph_gives_the_same_gradients(case, engine):
+    """The differentiable backward (``create_graph=True``, Tensors all the way) keeps the conventions."""
+    m = ENGINES[engine]
+    inputs = [m.tensor(x, dtype=m.float64, requires_grad=True) for x in case.inputs]
+    grads = m.autograd.grad(case.fn(m, *inputs).sum(), inputs, create_graph=True)
+    for i, (g, expected) in enumerate(zip(grads, case.grads)):
+        _assert_same(g.detach().numpy(), expected, f"{engine} {case.name}: create_graph gradient {i}",
+                     case.signed_zeros)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # torch warns about var with no degrees of freedom
@@ -262,6 +282,7 @@ def _nan_backward_function(m: Any, bad: float) -> Any:
     return DoubleWithBadBackward
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("engine", sorted(ENGINES))
 @pytest.mark.parametrize("bad", [NAN, INF], ids=["nan", "inf"])
 def test_gradcheck_fails_a_non_finite_analytic_gradient(engine, bad):
@@ -273,6 +294,7 @@ def test_gradcheck_fails_a_non_finite_analytic_gradient(engine, bad):
     assert m.autograd.gradcheck(fn, (x,), raise_exception=False) is False
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("engine", sorted(ENGINES))
 def test_gradcheck_fails_a_nan_numeric_gradient(engine):
     """sqrt at -1: NaN both ways; PyTorch's gradcheck fails it (NaN is never close to anything)."""

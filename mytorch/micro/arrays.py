@@ -107,7 +107,8 @@ def extreme(values: np.ndarray, dim: int | None, keepdim: bool, minimum: bool) -
     return out.reshape(_keepdims(values.shape, values.ndim, (dim,), kept)) if keepdim else out
 
 
-def spread_extreme(values: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool, minimum: bool) -> np.ndarray:
+def spread_extreme(values: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool,
+                   minimum: bool) -> np.ndarray:
     """amax (amin) over ``dims`` (None: all): one node per output element, ties share its gradient."""
     op = "amin" if minimum else "amax"
     dims = tuple(range(values.ndim)) if dims is None else dims
