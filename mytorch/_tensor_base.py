@@ -2,7 +2,7 @@
 
 Both ``mytorch.vector.Tensor`` and ``mytorch.micro.Tensor`` subclass
 :class:`TensorBase`. An engine supplies the primitives (``_binary``,
-``_unary``, ``_sum``, ``_max``, ``_reshape``, ``_permute``, ``_expand``,
+``_unary``, ``_sum``, ``_max``, ``_amax``, ``_reshape``, ``_permute``, ``_expand``,
 ``_getitem``, ``_matmul``, ``_softmax``, ``_log_softmax``, ``_clamp``,
 ``to``, ``_compare``, ``_constant``); everything else (argument checking,
 dims, composites such as ``mean``/``var``/``flatten``, the operators) is

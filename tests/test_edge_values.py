@@ -105,6 +105,9 @@ CASES = [
     # clamp keeps NaN (it is neither below nor above a bound) and gives it gradient 0
     _case("clamp_nan", lambda m, x: x.clamp(0.0, 1.0), [[NAN, 0.5, 2.0]], [NAN, 0.5, 1.0],
           ([0.0, 1.0, 0.0],)),
+    # abs: d/dx = sign(x), taken as 0 at NaN and at 0
+    _case("abs_nan", lambda m, x: x.abs(), [[NAN, -2.0, 0.0, INF]], [NAN, 2.0, 0.0, INF],
+          ([0.0, -1.0, 0.0, 1.0],)),
     # ---- point 9: reductions of a 0-d tensor along dim 0 / -1 (keepdim changes nothing: shape ())
     _case("sum_0d_dim0", lambda m, x: x.sum(0), [2.5], 2.5, (1.0,)),
     _case("sum_0d_dim_neg1_keepdim", lambda m, x: x.sum(-1, keepdim=True), [2.5], 2.5, (1.0,)),

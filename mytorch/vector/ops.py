@@ -81,11 +81,16 @@ class Pow(Node):
     def backward(self, g):
         a, b = self.inputs(g)
         ga = gb = None
-        b_num = np.asarray(b.data if dual._is_tensor(b) else b)
+        scalar = b.__class__ is int or b.__class__ is float  # ``a ** 2``: the common case, kept cheap
+        b_num = b if scalar else np.asarray(b.data if dual._is_tensor(b) else b)
         if self.needs_grad(0):
             # d/da = b * a**(b - 1), taken as 0 where b == 0 (as PyTorch): no 0 * inf at a == 0.
             b_zero = b_num == 0
-            if b_zero.any():
+            if scalar and not b_zero:
+                ga = g * b * a ** (b - 1)
+            elif scalar:
+                ga = dual.where(np.ones(g.shape, bool), 0.0, g)
+            elif b_zero.any():
                 ga = dual.where(b_zero, 0.0, g * b * a ** dual.where(b_zero, 1.0, b - 1))
             else:
                 ga = g * b * a ** (b - 1)
@@ -147,7 +152,7 @@ class Abs(Node):
 
     def backward(self, g):
         (a,) = self.inputs(g)
-        sign = np.sign(a.data if dual._is_tensor(a) else a)
+        sign = np.nan_to_num(np.sign(a.data if dual._is_tensor(a) else a))  # 0 at NaN, as PyTorch's sgn
         return (g * sign,)
 
 
