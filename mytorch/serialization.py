@@ -5,7 +5,8 @@ lists, tuples, numbers, strings, None) is one JSON document stored as a
 member too, so ``load`` reads with ``np.load(..., allow_pickle=False)`` and
 never runs code from the file. ``save`` writes a temporary file in the same
 directory and renames it over ``path``, so a crash never leaves a half-written
-checkpoint and never destroys the previous one.
+checkpoint and never destroys the previous one; a temporary left by a killed
+process is removed by the next ``save`` into that folder.
 
 Tensors load as ``mytorch.vector`` tensors unless ``engine=mytorch.micro`` is
 given; a state dict saved from either engine loads into the other.
@@ -23,8 +24,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
-import tempfile
 import zipfile
 from collections import OrderedDict
 from types import ModuleType
@@ -32,12 +33,14 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import atomic_write
 from ._tensor_base import TensorBase
 
 __all__ = ["save", "load"]
 
 _META = "__mytorch__"
 _FORMAT = "mytorch.save/1"
+_TEMP_PREFIX = ".tmp-"  # temporaries: .tmp-<pid>-<random>.npz next to the checkpoint
 
 
 class _Encoder:
@@ -102,19 +105,8 @@ def save(obj: Any, f: str | os.PathLike | Any) -> None:
     if hasattr(f, "write"):
         np.savez(f, **members)
         return
-    path = os.fspath(f)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, **members)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(f, _TEMP_PREFIX, ".npz") as out:
+        np.savez(out, **members)
 
 
 def _engine_module(engine: Any) -> ModuleType:
@@ -129,23 +121,94 @@ def _engine_module(engine: Any) -> ModuleType:
     raise TypeError(f"load: engine must be mytorch.vector, mytorch.micro or their names, got {engine!r}")
 
 
+#: Deepest nesting of dicts/lists a checkpoint may have (a state dict of an optimizer is ~6 deep):
+#: deeper structures are refused before they are parsed, so no file can exhaust the recursion limit.
+MAX_NESTING = 100
+
+
+def _check_nesting(text: str, name: str) -> None:
+    """Refuse a JSON document nested deeper than ``MAX_NESTING`` (brackets inside strings ignored)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise ValueError(
+            f"load: {name} is damaged: its {_META!r} member is nested {deepest} levels deep "
+            f"(at most {MAX_NESTING} allowed)"
+        )
+
+
+def _check_member_header(archive: zipfile.ZipFile, key: str, name: str) -> None:
+    """Check member ``key``'s npy header against the member's size before anything is allocated."""
+    member = key + ".npy"
+    try:
+        info = archive.getinfo(member)
+        with archive.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version in ((2, 0), (3, 0)):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unsupported npy format version {version}")
+            header = f.tell()
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(
+            f"load: {name} is damaged: member {key!r} has no readable npy header ({exc})"
+        ) from None
+    if dtype.hasobject:
+        raise ValueError(f"load: {name} is damaged: member {key!r} holds Python objects (dtype {dtype})")
+    claimed = math.prod(shape) * dtype.itemsize
+    found = info.file_size - header
+    if claimed != found:
+        raise ValueError(
+            f"load: {name} is damaged: member {key!r} claims shape {shape} of {dtype} "
+            f"({claimed} bytes) but holds {found} bytes"
+        )
+
+
 class _Decoder:
     def __init__(self, arrays: Any, engine: ModuleType, name: str) -> None:
         self.arrays = arrays
         self.engine = engine
         self.name = name
 
-    def array(self, key: str) -> np.ndarray:
-        if key not in self.arrays.files:
+    def array(self, key: Any) -> np.ndarray:
+        if not isinstance(key, str) or key not in self.arrays.files:
             raise ValueError(f"load: {self.name} is damaged: member {key!r} is missing")
-        return self.arrays[key]
+        _check_member_header(self.arrays.zip, key, self.name)
+        try:
+            return self.arrays[key]
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"load: {self.name} is damaged: member {key!r} cannot be read ({exc})") from None
 
-    def decode(self, node: dict) -> Any:
+    def decode(self, node: Any) -> Any:
+        if not isinstance(node, dict):
+            raise ValueError(f"load: {self.name} is damaged: expected an entry object, found {node!r:.60}")
         kind = node.get("type")
         if kind == "tensor":
             array = self.array(node["array"])
             t = self.engine.tensor(array, dtype=array.dtype)
             if node.get("requires_grad"):
+                if array.dtype.kind not in "fc":
+                    raise ValueError(
+                        f"load: {self.name} is damaged: member {node['array']!r} of dtype {array.dtype} "
+                        "is marked requires_grad, which only floating point tensors can be"
+                    )
                 t.requires_grad_(True)
             return t
         if kind == "ndarray":
@@ -190,8 +253,14 @@ def load(
                 f"load: {name} is an npz file but was not written by mytorch.save (no {_META!r} member)"
             )
         try:
-            meta = json.loads(str(data[_META][()]))
-        except (ValueError, zipfile.BadZipFile, OSError) as exc:
+            _check_member_header(data.zip, _META, name)
+            text = str(data[_META][()])
+            _check_nesting(text, name)
+            meta = json.loads(text)
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError) as exc:
+            if str(exc).startswith("load: "):
+                raise
+
             raise ValueError(
                 f"load: {name} is damaged: its {_META!r} member cannot be read ({exc})"
             ) from None
@@ -200,5 +269,5 @@ def load(
             raise ValueError(f"load: {name} has format {found!r}; expected {_FORMAT!r}")
         try:
             return _Decoder(data, module, name).decode(meta["tree"])
-        except (KeyError, TypeError, AttributeError, zipfile.BadZipFile, OSError) as exc:
+        except (KeyError, TypeError, AttributeError, zipfile.BadZipFile, OSError, EOFError) as exc:
             raise ValueError(f"load: {name} is damaged ({type(exc).__name__}: {exc})") from None

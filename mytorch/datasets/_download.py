@@ -3,7 +3,8 @@
 A file is streamed into a temporary file in the destination folder while its
 md5 is computed; only a file whose md5 is one of the accepted values is moved
 into place (``os.replace``, atomic). On any error the temporary file is
-deleted and the next mirror is tried.
+deleted and the next mirror is tried; a ``.part`` file left by a killed process
+is removed by the next download into that folder.
 
 Example:
     >>> path = download("t10k-labels-idx1-ubyte.gz", "/tmp/mnist",
@@ -16,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
+
+from .._atomic import create_temporary, remove_stale_temporaries
 
 __all__ = ["md5_file", "default_root", "download", "TIMEOUT"]
 
@@ -92,7 +94,9 @@ class _Progress:
 
 def _fetch(url: str, target: Path, md5s: Sequence[str], progress: bool) -> None:
     """Download ``url`` to ``target`` via a verified temporary file in the same folder."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    prefix = f".{target.name}."
+    remove_stale_temporaries(target.parent, prefix, ".part")  # left by a killed download
+    fd, tmp = create_temporary(target.parent, prefix, ".part")
     try:
         digest = hashlib.md5(usedforsecurity=False)
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT) as response:
@@ -111,7 +115,6 @@ def _fetch(url: str, target: Path, md5s: Sequence[str], progress: bool) -> None:
         found = digest.hexdigest()
         if found not in md5s:
             raise ValueError(f"md5 mismatch: expected {' or '.join(md5s)}, got {found}")
-        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
         tmp = None
     finally:
