@@ -164,6 +164,19 @@ def test_param_groups_with_own_options_match_torch():
     assert_trajectories_close(ours, theirs, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", CASES)
+def test_float32_stays_float32_and_matches_torch(name):
+    """float32 parameters keep float32 state and follow PyTorch's float32 run to float32 precision."""
+    kw = CASES[name][-2]
+    ours, params, opt = run(mt, _ours(name, kw), STEPS, mt.float32)
+    theirs, _, _ = run(torch, _theirs(name, kw), STEPS, torch.float32)
+    for p in params[:4]:
+        assert p.dtype == np.float32
+        arrays = {k: v for k, v in opt.state[p].items() if isinstance(v, np.ndarray)}
+        assert arrays and all(v.dtype == np.float32 for v in arrays.values()), arrays
+    assert_trajectories_close(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
 # --------------------------------------------------------------- LBFGS
 
 LBFGS_CASES = [
