@@ -24,6 +24,14 @@ def check_beta(index: int, value: Any) -> None:
         raise ValueError(f"Invalid beta parameter at index {index}: {value}")
 
 
+def check_betas(betas: Any) -> None:
+    """A pair of betas, each in [0, 1)."""
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    check_beta(0, betas[0])
+    check_beta(1, betas[1])
+
+
 def _is_number(value: Any) -> bool:
     try:
         float(value)

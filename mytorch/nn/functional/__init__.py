@@ -39,6 +39,18 @@ from ._loss import (
     mse_loss,
     nll_loss,
 )
+from ._loss_extra import (
+    cosine_embedding_loss,
+    cosine_similarity,
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    margin_ranking_loss,
+    pairwise_distance,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    triplet_margin_loss,
+)
 from ._normalization import batch_norm, layer_norm
 from ._padding import pad
 from ._pooling import _avg_pool2d_composite, _max_pool2d_composite, avg_pool2d, max_pool2d
@@ -71,6 +83,16 @@ __all__ = [
     "nll_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "smooth_l1_loss",
+    "huber_loss",
+    "kl_div",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+    "triplet_margin_loss",
+    "cosine_similarity",
+    "pairwise_distance",
     "erf",
     "composite_only",
     "fast_paths_enabled",
