@@ -594,12 +594,16 @@ class TensorBase:
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)._softmax(0).reshape(())
+        if 0 in self.shape:  # nothing to normalise: an empty result of the same shape, as torch
+            return self * 1.0
         return self._softmax(d)
 
     def log_softmax(self, dim: int):
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)._log_softmax(0).reshape(())
+        if 0 in self.shape:  # nothing to normalise: an empty result of the same shape, as torch
+            return self * 1.0
         return self._log_softmax(d)
 
     # ------------------------------------------------------------ shape

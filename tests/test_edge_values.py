@@ -312,3 +312,14 @@ def test_gradcheck_still_passes_a_correct_function(engine):
     fn = _nan_backward_function(m, 2.0).apply
     x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
     assert m.autograd.gradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("engine", [mt, mm], ids=["vector", "micro"])
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_over_an_empty_dim_is_empty(engine, op):
+    """Found by tests/properties (thorough profile): torch returns an empty result, vector raised."""
+    x = engine.zeros(0, 3, requires_grad=True)
+    y = getattr(x, op)(0)
+    assert tuple(y.shape) == (0, 3)
+    y.sum().backward()
+    assert tuple(x.grad.shape) == (0, 3)
