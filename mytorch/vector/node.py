@@ -63,6 +63,9 @@ class Node:
     """
 
     saves_inputs = False
+    #: True when ``backward`` reads the output array ``self.out`` (exp, tanh, softmax...): the
+    #: output tensor's version counter is then kept and checked by :meth:`saved_output`.
+    saves_output = False
     #: True when ``backward`` returns new writeable arrays that nobody else holds: the engine
     #: may then accumulate into them in place and hand them to a leaf's ``.grad`` without a copy.
     fresh_grads = False
@@ -99,7 +102,10 @@ class Node:
             out = np.asarray(out)
         if record and _mode.enabled:
             node._link(args, out)
-            return Tensor._from_node(out, node)
+            result = Tensor._from_node(out, node)
+            if cls.saves_output:  # backward reads ``out``: guard it against in-place changes
+                node._output_version = result._version
+            return result
         return Tensor._wrap(out)
 
     @classmethod
@@ -174,13 +180,26 @@ class Node:
             if a._version[0] != self._versions[i]:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been "
-                    f"modified by an inplace operation: a tensor of shape {tuple(a.shape)} "
-                    f"saved by {self.name()} is at version {a._version[0]}; expected "
+                    f"modified by an inplace operation: a tensor of shape {tuple(a.shape)}, "
+                    f"input {i} of {self.name()}, is at version {a._version[0]}; expected "
                     f"version {self._versions[i]}. Hint: do the in-place change on a "
                     ".clone() instead."
                 )
             return a if isinstance(like, Tensor) else a.data
         return a
+
+    def saved_output(self) -> np.ndarray:
+        """The output array saved by ``forward``; RuntimeError if the output was changed in place."""
+        version = self._output_version[0]
+        if version:
+            out = self.out
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{out.dtype} {list(out.shape)}], which is output 0 of "
+                f"{self.name()}, is at version {version}; expected version 0 instead. Hint: do the "
+                "in-place change on a .clone() of the output instead."
+            )
+        return self.out
 
     def inputs(self, like: Any) -> tuple:
         """All saved inputs (see :meth:`saved`)."""

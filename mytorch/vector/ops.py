@@ -110,6 +110,7 @@ class Pow(Node):
 
 class Exp(Node):
     saves_inputs = True
+    saves_output = True
 
     def forward(self, a):
         self.out = np.exp(a)
@@ -118,7 +119,7 @@ class Exp(Node):
     def backward(self, g):
         if dual._is_tensor(g):
             return (g * self.inputs(g)[0].exp(),)
-        return (g * self.out,)
+        return (g * self.saved_output(),)
 
 
 class Log(Node):
@@ -134,13 +135,14 @@ class Log(Node):
 
 class Sqrt(Node):
     saves_inputs = True
+    saves_output = True
 
     def forward(self, a):
         self.out = np.sqrt(a)
         return self.out
 
     def backward(self, g):
-        out = self.inputs(g)[0].sqrt() if dual._is_tensor(g) else self.out
+        out = self.inputs(g)[0].sqrt() if dual._is_tensor(g) else self.saved_output()
         return (g / (2 * out),)
 
 
@@ -180,13 +182,14 @@ class Cos(Node):
 
 class Tanh(Node):
     saves_inputs = True
+    saves_output = True
 
     def forward(self, a):
         self.out = np.tanh(a)
         return self.out
 
     def backward(self, g):
-        out = self.inputs(g)[0].tanh() if dual._is_tensor(g) else self.out
+        out = self.inputs(g)[0].tanh() if dual._is_tensor(g) else self.saved_output()
         return (g * (1 - out * out),)
 
 
@@ -198,13 +201,14 @@ def _stable_sigmoid(a: np.ndarray) -> np.ndarray:
 
 class Sigmoid(Node):
     saves_inputs = True
+    saves_output = True
 
     def forward(self, a):
         self.out = _stable_sigmoid(a).astype(a.dtype, copy=False)
         return self.out
 
     def backward(self, g):
-        out = self.inputs(g)[0].sigmoid() if dual._is_tensor(g) else self.out
+        out = self.inputs(g)[0].sigmoid() if dual._is_tensor(g) else self.saved_output()
         return (g * out * (1 - out),)
 
 
@@ -465,6 +469,7 @@ class MatMul(Node):
 
 class LogSoftmax(Node):
     saves_inputs = True
+    saves_output = True
 
     def forward(self, a, axis):
         self.axis = axis
@@ -476,12 +481,13 @@ class LogSoftmax(Node):
         if dual._is_tensor(g):
             soft = self.inputs(g)[0].softmax(self.axis)
         else:
-            soft = np.exp(self.out)
+            soft = np.exp(self.saved_output())
         return (g - soft * dual.reduce_sum(g, (self.axis,), True),)
 
 
 class Softmax(Node):
     saves_inputs = True
+    saves_output = True
 
     def forward(self, a, axis):
         self.axis = axis
@@ -490,5 +496,5 @@ class Softmax(Node):
         return self.out
 
     def backward(self, g):
-        out = self.inputs(g)[0].softmax(self.axis) if dual._is_tensor(g) else self.out
+        out = self.inputs(g)[0].softmax(self.axis) if dual._is_tensor(g) else self.saved_output()
         return (out * (g - dual.reduce_sum(g * out, (self.axis,), True)),)
