@@ -92,27 +92,26 @@ def numeric_array(data: Any) -> np.ndarray:
 
 
 def normalize_index(index: Any) -> Any:
-    """Turn Tensors and lists inside an index into numpy arrays; check index dtypes."""
+    """Turn Tensors and lists inside an index into numpy arrays; check index dtypes.
+
+    As in PyTorch, a 0-d integer tensor counts as a Python int (``t[mt.tensor(1)]`` is
+    a view), and an empty list is an empty integer index (``t[[]]`` has no elements).
+    """
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for i in items:
         if isinstance(i, TensorBase):
-            i = np.asarray(i.numpy())
+            i = np.asarray(i.detach().numpy())
+            if i.ndim == 0 and np.issubdtype(i.dtype, np.integer):
+                i = int(i)
         elif isinstance(i, list):
             i = np.asarray(i)
+            if i.size == 0:
+                i = i.astype(np.int64)
         if isinstance(i, np.ndarray) and not (np.issubdtype(i.dtype, np.integer) or i.dtype == np.bool_):
             raise IndexError(f"tensors used as indices must be long or bool, got dtype {i.dtype}")
         out.append(i)
     return tuple(out) if isinstance(index, tuple) else out[0]
-
-
-def is_basic_index(index: Any) -> bool:
-    """True when ``index`` uses only ints, slices, None and Ellipsis (a view; no repeats possible)."""
-    items = index if isinstance(index, tuple) else (index,)
-    return all(
-        isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) and not isinstance(i, bool)
-        for i in items
-    )
 
 
 def check_setitem_fits(value_shape: tuple[int, ...], target_shape: tuple[int, ...]) -> None:

@@ -41,12 +41,12 @@ import numpy as np
 
 from .. import _dtype, _graph
 from .._graph import _mode
+from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     TensorBase,
     broadcast_shapes,
     check_backward_gradient,
     check_setitem_fits,
-    is_basic_index,
     normalize_index,
     numeric_array,
 )
@@ -395,10 +395,15 @@ class Tensor(TensorBase):
     # ------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
         index = normalize_index(index)
+        steps = torch_index_steps(index)
+        if len(steps) > 1:  # PyTorch's order: the ints select first, then the advanced part
+            return self[steps[0]][steps[1]]
         if not self._is_float:
+            if is_basic_index(index):  # a view of the numbers, as for floats
+                return Tensor._wrap(self._values[as_view_index(index)])
             return Tensor._wrap(np.asarray(self._values[index]))
         if is_basic_index(index):
-            return self._view(self._values[_as_array_index(index)], "getitem")
+            return self._view(self._values[as_view_index(index)], "getitem")
         values = self._values
         return self._compute("getitem", (self,), lambda: arrays.copies(arrays.obj(values[index]), "index"))
 
@@ -406,7 +411,11 @@ class Tensor(TensorBase):
         index = normalize_index(index)
         if isinstance(value, TensorBase) and not isinstance(value, Tensor):
             raise TypeError("cannot assign a vector Tensor into a micro Tensor")
-        target = _as_array_index(index) if is_basic_index(index) else index
+        steps = torch_index_steps(index)
+        if len(steps) > 1:  # write through the view the ints select (PyTorch's order)
+            self[steps[0]][steps[1]] = value
+            return
+        target = as_view_index(index) if is_basic_index(index) else index
         if not self._is_float:
             self._check_writable()
             self._values[target] = value.data if isinstance(value, Tensor) else value
@@ -577,9 +586,3 @@ def seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
         return Tensor._wrap(arrays.to_values(g)) if create_graph else g
     g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(_storage(as_array(gradient, np.float64)))
     return g if create_graph else np.asarray(g.data, dtype=np.float64)
-
-
-def _as_array_index(index: Any) -> tuple:
-    """A basic index that returns a (0-d) array view even when it picks a single element."""
-    items = index if isinstance(index, tuple) else (index,)
-    return items if any(i is Ellipsis for i in items) else (*items, Ellipsis)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._tensor_base import is_basic_index
+from .._indexing import is_basic_index
 
 
 def _is_tensor(x: Any) -> bool:

@@ -424,7 +424,7 @@ class SetItem(Node):
     def backward(self, g):
         ga = None
         if self.needs_grad(0):
-            ga = g.clone() if dual._is_tensor(g) else g.copy()
+            ga = g.clone() if dual._is_tensor(g) else np.array(g)  # g may be a numpy scalar (0-d)
             ga[self.index] = 0
         gv = g[self.index] if self.needs_grad(1) else None
         return ga, gv

@@ -14,11 +14,13 @@ Example:
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
 
 from .. import _dtype, _graph
+from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     _NUMERIC_KINDS,
     TensorBase,
@@ -97,7 +99,10 @@ class Tensor(TensorBase):
     """An n-dimensional array that records operations for reverse-mode autograd."""
 
     # ``_view_src`` is set only on views (see ``_view``); it is read with getattr.
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "_view_src", "__weakref__")
+    # ``_views`` (a WeakSet of the views made of this tensor while recording) likewise.
+    __slots__ = (
+        "data", "grad", "grad_fn", "_requires_grad", "_version", "_view_src", "_views", "__weakref__"
+    )
 
     _engine: Any = None  # set to the ``mytorch.vector`` module on import
 
@@ -244,6 +249,11 @@ class Tensor(TensorBase):
         if np.may_share_memory(out.data, self.data):
             out._version = self._version
             out._view_src = (self, redo, write_back)
+            if _graph._mode.enabled:  # the base regenerates the view's history after in-place writes
+                views = getattr(self, "_views", None)
+                if views is None:
+                    self._views = views = weakref.WeakSet()
+                views.add(out)
         return out
 
     def _reshape(self, shape: tuple[int, ...]) -> Tensor:
@@ -314,6 +324,12 @@ class Tensor(TensorBase):
     # ------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
         index = normalize_index(index)
+        if is_basic_index(index):
+            index = as_view_index(index)  # ``t[1]`` is a 0-d view, as in PyTorch, not a copy
+        else:
+            steps = torch_index_steps(index)
+            if len(steps) > 1:  # PyTorch's order: the ints select first, then the advanced part
+                return self[steps[0]][steps[1]]
         return self._view(
             ops.GetItem.apply(self, index=index),
             lambda base: base[index],
@@ -324,6 +340,10 @@ class Tensor(TensorBase):
         index = normalize_index(index)
         if isinstance(value, TensorBase) and not isinstance(value, Tensor):
             raise TypeError("cannot assign a micro Tensor into a vector Tensor")
+        steps = torch_index_steps(index)
+        if len(steps) > 1:  # write through the view the ints select (PyTorch's order)
+            self[steps[0]][steps[1]] = value
+            return
         value_shape = np.shape(value.data if isinstance(value, Tensor) else value)
         if value_shape:  # numbers always fit; arrays must broadcast to the indexed shape
             check_setitem_fits(value_shape, self.data[index].shape)
@@ -346,12 +366,16 @@ class Tensor(TensorBase):
                     f"a leaf Variable that requires grad (shape {tuple(self.shape)}) is being "
                     "used in an in-place operation; wrap it in `with no_grad():` or use .clone()"
                 )
-            old = Tensor._wrap(self.data)
-            old.grad_fn, old._requires_grad, old._version = (
-                self.grad_fn,
-                self._requires_grad,
-                self._version,
-            )
+            if op.saves_inputs:  # backward reads the old values: keep a copy (PyTorch's original_self)
+                old = Tensor._wrap(self.data.copy())
+                old.grad_fn, old._requires_grad = self.grad_fn, self._requires_grad
+            else:
+                old = Tensor._wrap(self.data)
+                old.grad_fn, old._requires_grad, old._version = (
+                    self.grad_fn,
+                    self._requires_grad,
+                    self._version,
+                )
             out = op.apply(old, *args, **kwargs)
             view_src = getattr(self, "_view_src", None)
             if view_src is not None:  # a view: write into the base, then view it again
@@ -361,6 +385,10 @@ class Tensor(TensorBase):
                 return self
             np.copyto(self.data, out.data, casting="unsafe")
             self.grad_fn, self._requires_grad = out.grad_fn, True
+            self._version[0] += 1
+            if getattr(self, "_views", None):
+                _regenerate_views(self)
+            return self
         else:
             arrays = [a.data if isinstance(a, Tensor) else a for a in args]
             result = op.__new__(op).forward(self.data, *arrays, **kwargs)
@@ -452,6 +480,22 @@ class Tensor(TensorBase):
 
 
 _node.Tensor = Tensor  # node.py cannot import this module (circular); it reads this global
+
+
+def _regenerate_views(base: Tensor) -> None:
+    """After an in-place write to ``base``, give each of its live views (and theirs) a new history.
+
+    A view's ``grad_fn`` was recorded from the base's old history; PyTorch regenerates
+    it from the base, so ``b[0:2]`` made before ``b.mul_(2)`` sends gradients through
+    the ``mul_``. Iterative over views of views.
+    """
+    stack = [base]
+    while stack:
+        source = stack.pop()
+        for view in list(getattr(source, "_views", ()) or ()):
+            redone = view._view_src[1](source)
+            view.grad_fn, view._requires_grad = redone.grad_fn, redone._requires_grad
+            stack.append(view)
 
 
 def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
