@@ -96,7 +96,7 @@ def _count_masks(key) -> int:
 def test_getitem(shape_key, seed):
     shape, key = shape_key
     (x,) = draw_arrays(seed, (shape,))
-    check(lambda m, t: t[_key_for(m, key)], [x], fd=False)
+    check(lambda m, t: t[_key_for(m, key)], [x])
 
 
 @given(shapes.flatmap(lambda s: st.tuples(st.just(s), keys(s))), seeds)
@@ -120,7 +120,7 @@ def test_setitem(shape_key, seed):
         b[_key_for(m, key)] = value * 2.0
         return b
 
-    check(fn, [x, v], fd=False)
+    check(fn, [x, v])
 
 
 @given(shapes, st.data(), seeds)
