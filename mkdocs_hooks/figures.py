@@ -30,17 +30,20 @@ log = logging.getLogger("mkdocs.hooks.figures")
 
 PLACEHOLDER = """<svg xmlns="http://www.w3.org/2000/svg" width="640" height="60" viewBox="0 0 640 60">
 <rect width="640" height="60" fill="#f6f6f6" stroke="#999"/>
-<text x="12" y="35" font-family="sans-serif" font-size="14">figure not built on this machine: needs {needs}</text>
+<text x="12" y="35" font-family="sans-serif" font-size="14">
+figure not built on this machine: needs {needs}</text>
 </svg>
 """
 
 
 def _run_page(path: Path, out: Path) -> None:
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    path_entries = [str(ROOT), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(path_entries))
     done = subprocess.run([sys.executable, "-m", "mkdocs_hooks.run_page", str(path)], cwd=out, env=env,
                           capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"{path}: running the page to draw its figures failed:\n{done.stdout}{done.stderr}")
+        raise RuntimeError(f"{path}: running the page to draw its figures failed:\n"
+                           f"{done.stdout}{done.stderr}")
 
 
 def on_files(files: Files, config) -> Files:
@@ -57,7 +60,8 @@ def on_files(files: Files, config) -> Files:
             else:
                 start = time.perf_counter()
                 _run_page(Path(file.abs_src_path), Path(tmp))
-                log.info("%s: drew %s in %.1f s", file.src_uri, ", ".join(figures), time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+                log.info("%s: drew %s in %.1f s", file.src_uri, ", ".join(figures), seconds)
             for name in figures:
                 made = Path(tmp) / name
                 if missing:

@@ -99,7 +99,7 @@ def browser():
 _IDS = re.compile(r"""\sid=["']([^"']+)["']""")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _anchors(path: Path) -> frozenset[str]:
     return frozenset(_IDS.findall(path.read_text(encoding="utf-8", errors="replace")))
 

@@ -57,7 +57,7 @@ def test_page_runs(path: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, f"{_id(path)} failed:\n{done.stdout}\n{done.stderr}"
     for name in page.meta.get("figures") or []:
         figure = tmp_path / name
-        assert figure.is_file() and figure.stat().st_size > 200, f"{_id(path)} did not write its figure {name}"
+        assert figure.is_file() and figure.stat().st_size > 200, f"{_id(path)} did not write {name}"
 
 
 def test_there_are_eleven_chapters_each_asserting_what_it_says() -> None:
@@ -73,7 +73,8 @@ def test_few_blocks_are_marked_no_test() -> None:
 
 
 def test_the_block_reader_honours_the_no_test_marker() -> None:
-    text = "x\n\n```python\na = 1\n```\n\n<!-- no-test -->\n```python\nraise SystemExit\n```\n~~~py\nb = 2\n~~~\n"
+    text = ("x\n\n```python\na = 1\n```\n\n<!-- no-test -->\n```python\nraise SystemExit\n```\n"
+            "~~~py\nb = 2\n~~~\n")
     page = pages.parse(text)
     assert [(b.code, b.skip) for b in page.blocks] == [("a = 1\n", False), ("raise SystemExit\n", True),
                                                        ("b = 2\n", False)]
