@@ -1,45 +1,56 @@
 """Read a docs page: its front matter and its python code blocks, in order.
 
 A page's python blocks are the fenced blocks whose info string is ``python``
-(or ``py``). A block directly preceded by the line ``<!-- no-test -->`` is
-shown but never run (by the tests or by the build). The front matter (YAML
-between ``---`` lines at the top) may say:
+(or ``py``). A marker on the line just before a block (an HTML comment, so
+the reader never sees it) changes how it runs:
 
-* ``figures: [a.svg, b.png]``: files the page's code writes into its working
-  folder; the build runs the page and publishes them next to the page;
-* ``requires: [dot, matplotlib, fashion-mnist]``: what the page's code needs;
-  the tests skip the page, and the build draws a placeholder, when one is missing.
+* ``<!-- no-test -->``: shown, never run (by the tests or by the build);
+* ``<!-- needs: dot -->`` (or ``matplotlib``, ``fashion-mnist``, several
+  separated by commas): run only when this machine has it; otherwise skipped,
+  and the tests report the page as skipped with the reason.
+
+The front matter (YAML between ``---`` lines at the top) may say:
+
+* ``figures: [a.svg, b.svg]``: files the page's code writes into its working
+  folder; the build runs the page and publishes them next to the page (a
+  placeholder SVG saying what to install when the block drawing one is skipped);
+* ``requires: [...]``: needs of every block of the page.
 
 Example:
-    >>> page = parse("---\\nfigures: [a.svg]\\n---\\n```python\\nx = 1\\n```\\n")
-    >>> page.meta["figures"], [b.code for b in page.blocks]
-    (['a.svg'], ['x = 1\\n'])
+    >>> text = "---\\nfigures: [a.svg]\\n---\\n```python\\nx = 1\\n```\\n"
+    >>> page = parse(text + "<!-- needs: dot -->\\n```py\\ny\\n```\\n")
+    >>> page.meta["figures"], [(b.code, b.needs) for b in page.blocks]
+    (['a.svg'], [('x = 1\\n', ()), ('y\\n', ('dot',))])
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
-import os
 import re
 import shutil
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 NO_TEST = "<!-- no-test -->"
+_NEEDS = re.compile(r"^<!--\s*needs:\s*(?P<needs>[\w\-, ]+?)\s*-->$")
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _PYTHON = {"python", "py", "pycon"}
-
+KNOWN_NEEDS = ("dot", "matplotlib", "graphviz", "fashion-mnist")
 
 
 @dataclass
 class Block:
-    """One fenced python block: its source, the line it starts on, and whether it is marked no-test."""
+    """One fenced python block: its source, the line it starts on, no-test, and what it needs."""
 
     code: str
     line: int
     skip: bool
+    needs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -49,6 +60,7 @@ class Page:
 
     @property
     def runnable(self) -> list[Block]:
+        """The blocks that are not marked no-test."""
         return [b for b in self.blocks if not b.skip]
 
 
@@ -61,13 +73,13 @@ def _front_matter(text: str) -> tuple[dict, str, int]:
     meta = yaml.safe_load(text[4:end]) or {}
     if not isinstance(meta, dict):
         raise ValueError(f"front matter must be a mapping, got {type(meta).__name__}")
-    head = text[: end + 5]
-    return meta, text[end + 5:], head.count("\n")
+    return meta, text[end + 5:], text[: end + 5].count("\n")
 
 
 def parse(text: str) -> Page:
     """Split a markdown page into its front matter and its python blocks."""
     meta, body, offset = _front_matter(text)
+    page_needs = tuple(meta.get("requires") or ())
     lines = body.split("\n")
     page = Page(meta=meta)
     i = 0
@@ -87,43 +99,60 @@ def parse(text: str) -> Page:
         i += 1  # the closing fence
         if lang in _PYTHON:
             previous = next((ln.strip() for ln in reversed(lines[:start]) if ln.strip()), "")
-            code = "\n".join(body_lines) + "\n"
-            page.blocks.append(Block(code=code, line=offset + start + 2, skip=previous == NO_TEST))
+            needs = _NEEDS.match(previous)
+            block_needs = tuple(n.strip() for n in needs["needs"].split(",")) if needs else ()
+            unknown = [n for n in page_needs + block_needs if n not in KNOWN_NEEDS]
+            if unknown:
+                raise ValueError(f"line {offset + start + 1}: unknown need {unknown[0]!r}; "
+                                 f"known: {', '.join(KNOWN_NEEDS)}")
+            page.blocks.append(Block(code="\n".join(body_lines) + "\n", line=offset + start + 2,
+                                     skip=previous == NO_TEST, needs=page_needs + block_needs))
     return page
 
 
-def read(path: str | os.PathLike) -> Page:
+def read(path: str | Path) -> Page:
     return parse(Path(path).read_text(encoding="utf-8"))
 
 
-def missing_requirements(meta: dict) -> list[str]:
-    """The page's ``requires`` that this machine lacks, each with how to get it."""
-    missing = []
-    for need in meta.get("requires", []) or []:
+def missing(needs: Iterable[str]) -> list[str]:
+    """Those of ``needs`` that this machine lacks, each said with how to get it."""
+    out = []
+    for need in dict.fromkeys(needs):
         if need == "dot" and shutil.which("dot") is None:
-            missing.append("Graphviz's `dot` program (apt-get install graphviz)")
+            out.append("Graphviz's `dot` program (apt-get install graphviz)")
         elif need in ("matplotlib", "graphviz") and importlib.util.find_spec(need) is None:
-            missing.append(f"the {need} package (pip install {need})")
+            out.append(f"the {need} package (pip install {need})")
         elif need == "fashion-mnist" and not _fashion_mnist_available():
-            missing.append("Fashion-MNIST's IDX files (`mytorch train fashion-mnist` downloads them, "
-                           "or apt-get install dataset-fashion-mnist)")
-    return missing
+            out.append("Fashion-MNIST's IDX files (`mytorch train fashion-mnist` downloads them, "
+                       "or apt-get install dataset-fashion-mnist)")
+    return out
 
 
 def _fashion_mnist_available() -> bool:
     """Whether ``fashion_mnist(download=False)`` would find its four files (cache or Debian's package)."""
-    import importlib
-
     m = importlib.import_module("mytorch.datasets.mnist")
-
     folder = m._pick_root("fashion-mnist", None, m.FASHION_MNIST_SYSTEM_DIRS)
     return all((folder / f).is_file() for f in m.FILES)
 
 
-def run(page: Page, name: str, namespace: dict | None = None) -> dict:
-    """Execute the page's runnable blocks in order in one namespace (in the current folder)."""
+def run(page: Page, name: str, namespace: dict | None = None) -> list[tuple[Block, list[str]]]:
+    """Execute the page's runnable blocks in order in one namespace (in the current folder).
+
+    A block whose needs are missing is skipped; returns those, each with what it lacked.
+    """
     namespace = {"__name__": "__docs__"} if namespace is None else namespace
+    skipped = []
     for block in page.runnable:
+        lacking = missing(block.needs)
+        if lacking:
+            skipped.append((block, lacking))
+            continue
         code = compile("\n" * (block.line - 1) + block.code, name, "exec")
         exec(code, namespace)  # noqa: S102 - running the docs is the point
-    return namespace
+    return skipped
+
+
+def report_skipped(skipped: list[tuple[Block, list[str]]]) -> None:
+    """One line per skipped block on stderr: ``SKIPPED-BLOCK line N: needs ...``."""
+    for block, lacking in skipped:
+        print(f"SKIPPED-BLOCK line {block.line}: needs {'; '.join(lacking)}", file=sys.stderr)
