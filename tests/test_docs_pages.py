@@ -103,3 +103,10 @@ def test_a_failing_block_names_the_page_and_line(tmp_path: Path) -> None:
     done = run_page(page, tmp_path)
     assert done.returncode != 0
     assert f'File "{page}", line 5' in done.stderr and "the text says 2" in done.stderr
+
+
+def test_the_page_reader_docstring_example_runs() -> None:
+    import doctest
+
+    result = doctest.testmod(pages, raise_on_error=False)
+    assert result.attempted >= 3 and result.failed == 0
