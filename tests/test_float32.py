@@ -224,3 +224,12 @@ def test_float32_mlp_training_step_keeps_every_tensor_float32(monkeypatch):
     for p in net.parameters():
         assert p.dtype == np.float32 and p.grad.dtype == np.float32
         assert opt.state[p]["momentum_buffer"].dtype == np.float32
+
+
+def test_explicit_float64_keeps_every_digit_of_python_floats():
+    """``tensor([0.1], dtype=float64)`` casts once from the exact value (it was rounded to float32 first)."""
+    import mytorch.vector as mv
+
+    assert mv.tensor([0.1, 1 / 3], dtype=mv.float64).numpy().tolist() == [0.1, 1 / 3]
+    assert mv.tensor(0.1, dtype=mv.float64).item() == 0.1
+    assert mv.tensor([0.1]).dtype == mv.float32  # no dtype: the default dtype, as before

@@ -88,7 +88,11 @@ def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
         arr = data.data
     else:
         arr = numeric_array(data)
-        if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic, TensorBase)):
+        if (
+            dtype is None  # an explicit dtype casts once, from the exact float64 values
+            and arr.dtype == np.float64
+            and not isinstance(data, (np.ndarray, np.generic, TensorBase))
+        ):
             arr = arr.astype(_dtype.get_default_dtype())
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
