@@ -51,7 +51,7 @@ import numpy as np
 from .. import _graph
 from ._dot import DotGraph, record_escape, text_escape
 from ._meta import meta_id
-from ._style import NO_GRAD_EDGE, NO_GRAD_NODE, GradScale, fmt
+from ._style import GRAD_PLACEHOLDER, NO_GRAD_EDGE, NO_GRAD_NODE, GradScale, fmt
 
 __all__ = ["is_value", "is_tensor", "tensor_values", "Plan", "build"]
 
@@ -238,8 +238,9 @@ class _Writer:
     """Turns a :class:`Plan` into DOT statements."""
 
     def __init__(self, plan: Plan, show_data: bool, show_grad: bool, color_grads: bool, rankdir: str,
-                 chain_rule: bool = False) -> None:
+                 chain_rule: bool = False, grad_placeholder: bool = False) -> None:
         self.plan, self.show_data, self.show_grad = plan, show_data, show_grad
+        self.placeholder = grad_placeholder  # "grad —" in every label (the replay page fills it in)
         self.chain_rule = chain_rule
         # id(Value) -> its incoming contributions ``local * consumer.grad``, in the order backward adds them
         self.incoming: dict[int, list[float]] = {}
@@ -275,7 +276,9 @@ class _Writer:
         fields = [] if name is None else [record_escape(name)]
         if self.show_data:
             fields.append(f"data {fmt(v.data)}")
-        if self.show_grad:
+        if self.placeholder:
+            fields.append(GRAD_PLACEHOLDER if needs else "no grad")
+        elif self.show_grad:
             if not needs:
                 fields.append("no grad")
             elif plan.grad_missing(v):
@@ -416,7 +419,9 @@ class _Writer:
             data = [float(v.data) for v in members]
             lines.append(f"data {fmt(data[0])}" if n == 1 else f"data [{fmt(min(data))}, {fmt(max(data))}]")
         cut = u["kind"] == "const" or not any(self.plan.needs_grad(v) for v in members)
-        if self.show_grad and u["kind"] != "const":
+        if self.placeholder and u["kind"] != "const":
+            lines.append(GRAD_PLACEHOLDER)
+        elif self.show_grad and u["kind"] != "const":
             if cut:
                 lines.append("no grad")
             elif u["kind"] == "leaf" and self.plan.grad_missing(members[0]):
@@ -447,6 +452,7 @@ def build(
     color_grads: bool = False,
     plan: Plan | None = None,
     chain_rule: bool = False,
+    grad_placeholder: bool = False,
 ) -> DotGraph:
     """The DOT graph of micro Values ``roots`` (see the module docstring).
 
@@ -459,7 +465,7 @@ def build(
             'chain_rule=True labels every scalar edge; it needs collapse=None or collapse="cluster", '
             'not collapse="tensor"'
         )
-    writer = _Writer(plan, show_data, show_grad, color_grads, rankdir, chain_rule)
+    writer = _Writer(plan, show_data, show_grad, color_grads, rankdir, chain_rule, grad_placeholder)
     if collapse == "tensor":
         return writer.summary()
     if collapse == "cluster":

@@ -35,7 +35,7 @@ import numpy as np
 from .. import _graph
 from ._dot import DotGraph, text_escape
 from ._meta import meta_id
-from ._style import NO_GRAD_EDGE, NO_GRAD_NODE, GradScale, fmt
+from ._style import GRAD_PLACEHOLDER, NO_GRAD_EDGE, NO_GRAD_NODE, GradScale, fmt
 from .rules import backward_rule
 
 __all__ = ["build", "count_nodes"]
@@ -146,6 +146,7 @@ def build(
     rankdir: str = "LR",
     color_grads: bool = False,
     chain_rule: bool = False,
+    grad_placeholder: bool = False,
 ) -> DotGraph:
     """The DOT graph of vector tensors ``roots`` (see the module docstring).
 
@@ -205,7 +206,9 @@ def build(
             attrs = {"shape": "box", "style": "filled", "fillcolor": "lightblue"}
         if show_data and key in root_values:
             lines.append(f"data {fmt(root_values[key].data.item())}")
-        if show_grad and (grads[key] is not None or not isinstance(n, Node)):
+        if grad_placeholder:
+            lines.append(GRAD_PLACEHOLDER)
+        elif show_grad and (grads[key] is not None or not isinstance(n, Node)):
             lines.append("grad None" if grads[key] is None else f"grad norm {fmt(grads[key])}")
         if chain_rule:
             if isinstance(n, Node) and backward_rule(_name(n)):
