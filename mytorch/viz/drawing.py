@@ -141,6 +141,9 @@ def draw(
 ) -> Any:
     """The autograd graph of ``root`` as a ``graphviz.Digraph`` (render it with ``.render``).
 
+    In a notebook it shows inline as the last expression of a cell (without Graphviz's
+    ``dot``, MyTorch's install message is shown instead; see :mod:`mytorch.viz.notebook`).
+
     Args:
         root: micro ``Value``, micro Tensor, vector Tensor (or a list of them).
         show_data: write values (micro: every Value; vector: scalar roots and leaves).
@@ -179,7 +182,10 @@ def draw(
             "pip install graphviz (and Graphviz's `dot` program to render). "
             "mytorch.viz.save() and to_dot() work without the Python package."
         ) from None
-    return graphviz.Digraph(body=graph.lines())
+    from .notebook import make_drawing
+
+    del graphviz
+    return make_drawing(graph.lines())
 
 
 def save(root: Any, path: str | os.PathLike, *, format: str | None = None, **kwargs: Any) -> Path:  # noqa: A002

@@ -64,6 +64,9 @@ class ReplayPage:
         return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" '
                 'style="width:100%;height:640px;border:1px solid #ccc"></iframe>')
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/html": self._repr_html_(), "text/plain": repr(self)}
+
     def __repr__(self) -> str:
         return f"<ReplayPage: {self.num_steps} backward steps, {self.num_nodes} nodes drawn>"
 
