@@ -26,7 +26,8 @@ def labels(path: Path) -> Counter:
     """Node label lines and edge label lines (the chain rule's numbers) of an SVG, or of a replay page."""
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".html":
-        payload = re.search(r'<script type="application/json" id="mt-data">(.*?)</script>', text, re.S).group(1)
+        data = re.search(r'<script type="application/json" id="mt-data">(.*?)</script>', text, re.S)
+        payload = data.group(1)
         text = text[text.index("<svg"):text.index("</svg>") + 6]
         extra = [("replay data", json.dumps(json.loads(payload), sort_keys=True))]
     else:
