@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+import mytorch
+
+ROOT = Path(mytorch.__file__).resolve().parents[1]  # the package under test, also in the kernel
 
 CELLS = [
     f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
