@@ -123,7 +123,7 @@ class Node:
         ra = ta and a._requires_grad
         rb = tb and b._requires_grad
         if not ((ra or rb) and _mode.enabled):
-            if _anomaly.enabled and (ra or rb):  # an input requires grad but no_grad() is on: a cut
+            if (ra or rb) and _anomaly.enabled:  # an input requires grad but no_grad() is on: a cut
                 _anomaly.note(f"no_grad() ({cls.name()})", (a, b))
             return Tensor._wrap(out)
         node.next = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
