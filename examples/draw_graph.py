@@ -8,7 +8,14 @@ Writes, into ``docs/`` (or the folder given as the first argument):
   operation (``collapse="tensor"``);
 * ``vector_boston_model.svg``: the vector engine's graph of the seed project's
   Boston model (13-32-32-32-1 ReLU MLP, MSE loss), parameters named;
-* ``vector_boston_model_grads.svg``: the same, coloured by gradient norm.
+* ``vector_boston_model_grads.svg``: the same, coloured by gradient norm;
+* ``micro_chain_rule.svg``: the chain rule itself on a small scalar expression
+  (``chain_rule=True``): every edge labelled ``local x upstream = contribution``,
+  the reused Value's gradient shown as the sum of its contributions;
+* ``vector_mlp_chain_rule.svg``: the vector engine's 2-4-1 MLP with the gradient
+  tensor on every edge and each op's backward rule;
+* ``backward_replay.html``: backward of the micro 2-4-1 MLP replayed step by step
+  (open it in a browser: Prev / Next / Play).
 
 Run:  python examples/draw_graph.py [OUT_DIR]
 """
@@ -30,6 +37,9 @@ FILES = (
     "micro_mlp_2-4-1_collapsed.svg",
     "vector_boston_model.svg",
     "vector_boston_model_grads.svg",
+    "micro_chain_rule.svg",
+    "vector_mlp_chain_rule.svg",
+    "backward_replay.html",
 )
 
 
@@ -76,6 +86,25 @@ def vector_boston():
     return loss, dict(model.named_parameters())
 
 
+def micro_expression():
+    """A neuron-like scalar expression where ``x`` is used twice: its gradient is a sum."""
+    from mytorch.micro.value import Value
+
+    x, w, b = Value(0.5), Value(-1.5), Value(0.5)
+    y = (x * w + b).tanh() * x
+    y.backward()
+    return y, {"x": x, "w": w, "b": b}
+
+
+def vector_mlp():
+    """2-4-1 MLP on one sample on the vector engine, graph kept so that backward can be replayed."""
+    mt.manual_seed(0)
+    net = mt.nn.Sequential(mt.nn.Linear(2, 4), mt.nn.ReLU(), mt.nn.Linear(4, 1))
+    loss = mt.nn.functional.mse_loss(net(mt.tensor([[0.5, -1.5]])), mt.tensor([[1.0]]))
+    loss.backward(retain_graph=True)
+    return loss, dict(net.named_parameters())
+
+
 def main(out_dir: str = "docs") -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -87,6 +116,12 @@ def main(out_dir: str = "docs") -> None:
     print("vector Boston model:", viz.count_nodes(loss), "nodes, loss", f"{loss.item():.4f}")
     viz.save(loss, out / "vector_boston_model.svg", params=params, rankdir="TB")
     viz.save(loss, out / "vector_boston_model_grads.svg", params=params, rankdir="TB", color_grads=True)
+    y, names = micro_expression()
+    viz.save(y, out / "micro_chain_rule.svg", params=names, chain_rule=True)
+    loss, params = vector_mlp()
+    viz.save(loss, out / "vector_mlp_chain_rule.svg", params=params, chain_rule=True, rankdir="TB")
+    loss, params = micro_mlp()
+    viz.html(loss, out / "backward_replay.html", params=params, title="Backward of a 2-4-1 MLP, step by step")
     for name in FILES:
         print("wrote", out / name)
 

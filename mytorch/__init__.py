@@ -18,8 +18,12 @@ from .serialization import load, save  # noqa: E402, F401  (mytorch.save / mytor
 
 def __getattr__(name: str):
     """``mytorch.viz``, ``mytorch.micro``, ``mytorch.vector`` on first use (no import cost up front)."""
-    if name in ("viz", "micro", "vector", "datasets", "nn", "optim", "utils"):
+    if name in ("viz", "micro", "vector", "datasets", "nn", "optim", "utils", "autograd"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "explain":  # mytorch.explain(t, index, root=loss): one gradient element, term by term
+        from ._explain import explain
+
+        return explain
     raise AttributeError(f"module 'mytorch' has no attribute {name!r}")

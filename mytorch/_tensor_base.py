@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _anomaly
+
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
@@ -542,6 +544,8 @@ class TensorBase:
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, pick, dim, keepdim):
+        if _anomaly.enabled:
+            _anomaly.note(f"{pick.__name__}() (not differentiable: integer indices)", (self,))
         data = self.numpy()
         if dim is None:
             self._check_nonempty(pick.__name__, None)

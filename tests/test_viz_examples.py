@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 from collections import Counter
 from pathlib import Path
 
-from test_viz_svg import needs_dot, svg_graph
+from test_viz_svg import SVG, needs_dot, svg_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +23,18 @@ def load_example():
 
 
 def labels(path: Path) -> Counter:
-    return Counter(tuple(lines) for lines in svg_graph(path).nodes.values())
+    """Node label lines and edge label lines (the chain rule's numbers) of an SVG, or of a replay page."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        data = re.search(r'<script type="application/json" id="mt-data">(.*?)</script>', text, re.S)
+        payload = data.group(1)
+        text = text[text.index("<svg"):text.index("</svg>") + 6]
+        extra = [("replay data", json.dumps(json.loads(payload), sort_keys=True))]
+    else:
+        extra = []
+    g = svg_graph(text.encode("utf-8"))
+    edges = [tuple(t.text or "" for t in e.iter(f"{SVG}text")) for e in g.edge_elems]
+    return Counter([tuple(lines) for lines in g.nodes.values()] + [("edge", *e) for e in edges if e] + extra)
 
 
 def test_example_draws_both_engines_and_docs_are_up_to_date(tmp_path):
@@ -39,3 +52,7 @@ def test_example_draws_both_engines_and_docs_are_up_to_date(tmp_path):
     for i in range(1, 5):
         assert vector.first_line(f"l{i}.weight") and vector.first_line(f"l{i}.bias")
     assert len(vector.find("no grad")) == 2  # the inputs and the targets
+    chain = (tmp_path / "micro_chain_rule.svg").read_text()
+    assert "grad += " in chain and "local " in chain
+    assert "grad_x = grad @ W" in (tmp_path / "vector_mlp_chain_rule.svg").read_text()
+    assert "window.mtReplay" in (tmp_path / "backward_replay.html").read_text()

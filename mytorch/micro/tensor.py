@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtype, _graph
+from .. import _anomaly, _dtype, _graph
 from .._graph import _mode
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
@@ -224,6 +224,8 @@ class Tensor(TensorBase):
         result gets a ``grad_fn``; otherwise its Values are cut from their parents.
         """
         if not (_mode.enabled and any(isinstance(t, Tensor) and t._requires_grad for t in inputs)):
+            if _anomaly.enabled and not _mode.enabled:
+                _anomaly.note(f"no_grad() ({op})", inputs)
             values = arrays.obj(compute())
             arrays.cut(values)
             return Tensor._wrap(values)
@@ -287,6 +289,8 @@ class Tensor(TensorBase):
 
     def _compare(self, fn: Any, other: Any) -> Tensor:
         other = self._operand(fn.__name__, other)
+        if _anomaly.enabled:
+            _anomaly.note(f"comparison ({fn.__name__}: a boolean result)", (self, other))
         if isinstance(other, Tensor):
             other = other.data
         elif isinstance(other, Value):
@@ -383,6 +387,8 @@ class Tensor(TensorBase):
 
     def detach(self) -> Tensor:
         """A new leaf with the same numbers (new Values: the graph is cut here)."""
+        if _anomaly.enabled:  # remember the user's line for mytorch.explain
+            _anomaly.note("detach()", (self,))
         return Tensor._wrap(_storage(self.data))
 
     def detach_(self) -> Tensor:

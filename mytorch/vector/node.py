@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _anomaly
 from .._graph import _mode
 from . import dual
 
@@ -106,6 +107,8 @@ class Node:
             if cls.saves_output:  # backward reads ``out``: guard it against in-place changes
                 node._output_version = result._version
             return result
+        if record and _anomaly.enabled:  # an input requires grad but no_grad() is on: a cut
+            _anomaly.note(f"no_grad() ({cls.name()})", args)
         return Tensor._wrap(out)
 
     @classmethod
@@ -120,6 +123,8 @@ class Node:
         ra = ta and a._requires_grad
         rb = tb and b._requires_grad
         if not ((ra or rb) and _mode.enabled):
+            if (ra or rb) and _anomaly.enabled:  # an input requires grad but no_grad() is on: a cut
+                _anomaly.note(f"no_grad() ({cls.name()})", (a, b))
             return Tensor._wrap(out)
         node.next = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
         node.out_shape = out.shape

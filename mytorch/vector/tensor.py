@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtype, _graph
+from .. import _anomaly, _dtype, _graph
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     _NUMERIC_KINDS,
@@ -228,6 +228,8 @@ class Tensor(TensorBase):
         return _UNARY[op].apply(self)
     def _compare(self, fn: Any, other: Any) -> Tensor:
         other = self._operand(fn.__name__, other)
+        if _anomaly.enabled:
+            _anomaly.note(f"comparison ({fn.__name__}: a boolean result)", (self, other))
         return Tensor._wrap(fn(self.data, other.data if isinstance(other, Tensor) else other))
 
     def _clamp(self, lo: Any, hi: Any) -> Tensor:
@@ -318,6 +320,8 @@ class Tensor(TensorBase):
         """Same data and version counter, cut from the graph."""
         t = Tensor._wrap(self.data)
         t._version = self._version
+        if _anomaly.enabled:  # remember the user's line for mytorch.explain
+            _anomaly.note("detach()", (self,))
         return t
 
     def detach_(self) -> Tensor:

@@ -17,5 +17,8 @@ Example:
 
 from ._render import GraphvizNotFoundError
 from .drawing import COLLAPSE_MODES, count_nodes, draw, save, to_dot
+from .replay import ReplayPage, html, replay
+from .trace import trace
 
-__all__ = ["draw", "save", "to_dot", "count_nodes", "GraphvizNotFoundError", "COLLAPSE_MODES"]
+__all__ = ["draw", "save", "to_dot", "count_nodes", "GraphvizNotFoundError", "COLLAPSE_MODES",
+           "html", "replay", "ReplayPage", "trace"]

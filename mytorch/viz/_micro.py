@@ -50,7 +50,8 @@ import numpy as np
 
 from .. import _graph
 from ._dot import DotGraph, record_escape, text_escape
-from ._style import NO_GRAD_EDGE, NO_GRAD_NODE, GradScale, fmt
+from ._meta import meta_id
+from ._style import GRAD_PLACEHOLDER, NO_GRAD_EDGE, NO_GRAD_NODE, GradScale, fmt
 
 __all__ = ["is_value", "is_tensor", "tensor_values", "Plan", "build"]
 
@@ -118,6 +119,7 @@ class Plan:
         collapse: str | None = None,
     ) -> None:
         self.collapse = collapse
+        self.roots = roots
         sink = _Sink(roots)
         self.order: list[Any] = _graph.topological_order(sink, lambda v: v._prev)
         self.order.pop()  # the sink comes last
@@ -235,8 +237,19 @@ def _norm(grads: list[float]) -> float:
 class _Writer:
     """Turns a :class:`Plan` into DOT statements."""
 
-    def __init__(self, plan: Plan, show_data: bool, show_grad: bool, color_grads: bool, rankdir: str) -> None:
+    def __init__(self, plan: Plan, show_data: bool, show_grad: bool, color_grads: bool, rankdir: str,
+                 chain_rule: bool = False, grad_placeholder: bool = False) -> None:
         self.plan, self.show_data, self.show_grad = plan, show_data, show_grad
+        self.placeholder = grad_placeholder  # "grad —" in every label (the replay page fills it in)
+        self.chain_rule = chain_rule
+        # id(Value) -> its incoming contributions ``local * consumer.grad``, in the order backward adds them
+        self.incoming: dict[int, list[float]] = {}
+        if chain_rule:
+            for v in reversed(plan.order):
+                g = v.grad
+                for p, local in zip(v._prev, v._local):
+                    self.incoming.setdefault(id(p), []).append(local * g)
+        self.roots = {id(v) for v in plan.roots} if chain_rule else set()
         self.unit_grad = [
             _norm([v.grad for v in u["members"]]) if u["kind"] != "const" else None for u in plan.units
         ]
@@ -263,11 +276,15 @@ class _Writer:
         fields = [] if name is None else [record_escape(name)]
         if self.show_data:
             fields.append(f"data {fmt(v.data)}")
-        if self.show_grad:
+        if self.placeholder:
+            fields.append(GRAD_PLACEHOLDER if needs else "no grad")
+        elif self.show_grad:
             if not needs:
                 fields.append("no grad")
+            elif plan.grad_missing(v):
+                fields.append("grad None")
             else:
-                fields.append("grad None" if plan.grad_missing(v) else f"grad {fmt(v.grad)}")
+                fields.append(self.grad_text(v))
         label = "{ " + " | ".join(fields) + " }" if fields else " "
         if not needs:
             attrs = {**NO_GRAD_NODE, "shape": "record"}
@@ -275,6 +292,10 @@ class _Writer:
             attrs = {"style": "filled", **self.scale.fill(abs(float(v.grad)))}
         else:
             attrs = {}
+        if self.chain_rule:
+            terms = self.incoming.get(id(v), [])
+            attrs["id"] = meta_id("value", name=f"v{i}", param=name, data=float(v.data), grad=float(v.grad),
+                                  root=int(id(v) in self.roots), terms=terms or None)
         self.g.node(f"v{i}", indent, label=label, **attrs)
         if v._prev:
             self.g.node(f"o{i}", indent, label=text_escape(str(v._op) or "?"), shape="ellipse",
@@ -287,10 +308,31 @@ class _Writer:
             return {"color": self.scale.color(magnitude)}
         return {}
 
+    def grad_text(self, v: Any) -> str:
+        """``grad 0.5000``; with ``chain_rule`` and several consumers, the sum: ``grad 0.2 + 0.3 = 0.5``."""
+        terms = self.incoming.get(id(v), [])
+        if len(terms) < 2:
+            return f"grad {fmt(v.grad)}"
+        shown = " + ".join(fmt(t) for t in terms[:3])
+        if len(terms) > 3:
+            shown += f" + ({len(terms) - 3} more)"
+        return f"grad += {shown} = {fmt(v.grad)}"
+
     def value_edges(self, v: Any) -> None:
         i = self.plan.pos[id(v)]
-        for p in v._prev:
-            self.g.edge(f"v{self.plan.pos[id(p)]}", f"o{i}", **self.edge_attrs(p, abs(float(p.grad))))
+        for j, (p, local) in enumerate(zip(v._prev, v._local)):
+            attrs = self.edge_attrs(p, abs(float(p.grad)))
+            if self.chain_rule:
+                k = self.plan.pos[id(p)]
+                up = float(v.grad)
+                contrib = local * up
+                attrs["id"] = meta_id("edge", tail=f"v{k}", head=f"v{i}", slot=j, local=float(local),
+                                      up=up, contrib=float(contrib))
+                text = f"local {fmt(local)}"
+                if self.show_grad and not self.plan.grad_missing(p):
+                    text += f"\n{fmt(local)} x {fmt(up)}\n= {fmt(contrib)}"
+                attrs["label"] = text_escape(text)
+            self.g.edge(f"v{self.plan.pos[id(p)]}", f"o{i}", **attrs)
         self.g.edge(f"o{i}", f"v{i}")
 
     # -- whole drawings
@@ -377,7 +419,9 @@ class _Writer:
             data = [float(v.data) for v in members]
             lines.append(f"data {fmt(data[0])}" if n == 1 else f"data [{fmt(min(data))}, {fmt(max(data))}]")
         cut = u["kind"] == "const" or not any(self.plan.needs_grad(v) for v in members)
-        if self.show_grad and u["kind"] != "const":
+        if self.placeholder and u["kind"] != "const":
+            lines.append(GRAD_PLACEHOLDER)
+        elif self.show_grad and u["kind"] != "const":
             if cut:
                 lines.append("no grad")
             elif u["kind"] == "leaf" and self.plan.grad_missing(members[0]):
@@ -407,6 +451,8 @@ def build(
     collapse: str | None = None,
     color_grads: bool = False,
     plan: Plan | None = None,
+    chain_rule: bool = False,
+    grad_placeholder: bool = False,
 ) -> DotGraph:
     """The DOT graph of micro Values ``roots`` (see the module docstring).
 
@@ -414,7 +460,12 @@ def build(
     gradient); ``plan``: a :class:`Plan` already made for these arguments.
     """
     plan = plan or Plan(roots, tensors, params, collapse)
-    writer = _Writer(plan, show_data, show_grad, color_grads, rankdir)
+    if chain_rule and collapse == "tensor":
+        raise ValueError(
+            'chain_rule=True labels every scalar edge; it needs collapse=None or collapse="cluster", '
+            'not collapse="tensor"'
+        )
+    writer = _Writer(plan, show_data, show_grad, color_grads, rankdir, chain_rule, grad_placeholder)
     if collapse == "tensor":
         return writer.summary()
     if collapse == "cluster":

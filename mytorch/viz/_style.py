@@ -22,12 +22,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-__all__ = ["fmt", "GradScale", "NO_GRAD_NODE", "NO_GRAD_EDGE", "ZERO_GRAD_COLOR"]
+__all__ = ["fmt", "GradScale", "NO_GRAD_NODE", "NO_GRAD_EDGE", "ZERO_GRAD_COLOR", "GRAD_PLACEHOLDER"]
 
 # Tensors, detach() points and no_grad results: where the graph is cut.
 NO_GRAD_NODE = {"shape": "box", "style": "dashed,rounded", "color": "grey55", "fontcolor": "grey40"}
 NO_GRAD_EDGE = {"style": "dashed", "color": "grey55", "arrowhead": "odot"}
 ZERO_GRAD_COLOR = "#dddddd"
+#: the gradient line of a node the replay page has not reached yet (it writes the number there)
+GRAD_PLACEHOLDER = "grad \u2014"
 
 _LOW = (0x3B, 0x4C, 0xC0)  # blue: the smallest gradient magnitude in the graph
 _MID = (0xDD, 0xDD, 0xDD)

@@ -34,7 +34,9 @@ import numpy as np
 
 from .. import _graph
 from ._dot import DotGraph, text_escape
-from ._style import NO_GRAD_EDGE, NO_GRAD_NODE, GradScale, fmt
+from ._meta import meta_id
+from ._style import GRAD_PLACEHOLDER, NO_GRAD_EDGE, NO_GRAD_NODE, GradScale, fmt
+from .rules import backward_rule
 
 __all__ = ["build", "count_nodes"]
 
@@ -107,6 +109,34 @@ def _kept_grad(node: Any) -> float | None:
     return _norm(kept.grad) if kept is not None else None
 
 
+def summary(g: np.ndarray) -> str:
+    """A gradient tensor in a few words: shape, and its values (up to 4) or its norm."""
+    g = np.asarray(g)
+    shape = tuple(g.shape)
+    if g.size <= 4:
+        return f"{shape} [{', '.join(fmt(x) for x in g.ravel().tolist())}]"
+    return f"{shape} norm {fmt(float(np.linalg.norm(g.astype(np.float64).ravel())))}"
+
+
+#: tensors up to this size carry all their values in the SVG ids; larger ones sum and norm only
+MAX_VALUES_IN_ID = 64
+
+
+def _numbers(g: np.ndarray | None) -> dict[str, object]:
+    """``meta_id`` fields of a gradient: shape, sum, norm and (small tensors) every value."""
+    if g is None:
+        return {}
+    flat = np.asarray(g, dtype=np.float64).ravel()
+    fields: dict[str, object] = {
+        "shape": "x".join(map(str, np.shape(g))) or "scalar",
+        "sum": float(flat.sum()),
+        "norm": float(np.linalg.norm(flat)),
+    }
+    if flat.size <= MAX_VALUES_IN_ID:
+        fields["values"] = [float(x) for x in flat.tolist()]
+    return fields
+
+
 def build(
     roots: list[Any],
     *,
@@ -115,8 +145,14 @@ def build(
     params: Mapping[str, Any] | None = None,
     rankdir: str = "LR",
     color_grads: bool = False,
+    chain_rule: bool = False,
+    grad_placeholder: bool = False,
 ) -> DotGraph:
-    """The DOT graph of vector tensors ``roots`` (see the module docstring)."""
+    """The DOT graph of vector tensors ``roots`` (see the module docstring).
+
+    ``chain_rule``: replay backward (:func:`~mytorch.viz.trace.vector_trace`) and label every
+    edge with the gradient that flowed along it, and every op node with its backward rule.
+    """
     from ..vector.node import Node
 
     order = _order(roots)
@@ -134,6 +170,20 @@ def build(
     g = DotGraph(**graph_attrs)
     g.defaults("node", fontname="Helvetica", fontsize="10")
     g.defaults("edge", arrowsize="0.7")
+
+    flows: dict[tuple[int, int], np.ndarray] = {}  # (id(node), slot) -> gradient sent to that input
+    arrived: dict[int, np.ndarray] = {}  # id(node or leaf) -> gradient that reached it
+    if chain_rule:
+        from .trace import seed_for, vector_trace
+
+        starts = [t for t in roots if _start(t) is not None]
+        tr = vector_trace(starts, [seed_for(t) for t in starts])
+        for step in tr.steps:
+            arrived[id(step.node)] = step.upstream
+            for e in step.edges:
+                flows[(id(step.node), e.slot)] = e.grad
+        for leaf in tr.leaves:
+            arrived[id(leaf)] = tr.leaf_grad(leaf)
 
     cut_count = 0
     for t in roots:  # a root that requires no grad is a graph of one cut node
@@ -156,8 +206,17 @@ def build(
             attrs = {"shape": "box", "style": "filled", "fillcolor": "lightblue"}
         if show_data and key in root_values:
             lines.append(f"data {fmt(root_values[key].data.item())}")
-        if show_grad and (grads[key] is not None or not isinstance(n, Node)):
+        if grad_placeholder:
+            lines.append(GRAD_PLACEHOLDER)
+        elif show_grad and (grads[key] is not None or not isinstance(n, Node)):
             lines.append("grad None" if grads[key] is None else f"grad norm {fmt(grads[key])}")
+        if chain_rule:
+            if isinstance(n, Node) and backward_rule(_name(n)):
+                lines.append(backward_rule(_name(n)))
+            if key in arrived:
+                lines.append(f"grad {summary(arrived[key])}")
+            attrs["id"] = meta_id("vnode", name=ids[key], param=names.get(key), root=int(key in root_ids),
+                                  **_numbers(arrived.get(key)))
         if key in root_ids:
             attrs.update(style="filled,rounded" if isinstance(n, Node) else "filled")
             attrs["fillcolor"] = "darkolivegreen1" if isinstance(n, Node) else attrs["fillcolor"]
@@ -168,11 +227,16 @@ def build(
 
         if not isinstance(n, Node):
             continue
-        for p in n.next:
+        for slot, p in enumerate(n.next):
             if p is not None:
                 edge_attrs = {}
                 if scale is not None and grads[id(p)] is not None:
                     edge_attrs["color"] = scale.color(grads[id(p)])
+                flow = flows.get((key, slot))
+                if chain_rule and flow is not None:
+                    edge_attrs["label"] = text_escape(summary(flow))
+                    edge_attrs["id"] = meta_id("vedge", tail=ids[id(p)], head=ids[key], slot=slot,
+                                               **_numbers(flow))
                 g.edge(ids[id(p)], ids[key], **edge_attrs)
         for _, shape, dtype in _cut_inputs(n):
             cut = f"c{cut_count}"

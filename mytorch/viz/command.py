@@ -5,6 +5,10 @@ Usage::
     mytorch graph --model mlp|cnn|boston --engine micro|vector --out FILE
                   [--format svg|png|pdf|dot] [--no-data] [--no-grad]
                   [--collapse none|tensor|cluster] [--color-grads] [--max-nodes N]
+                  [--chain-rule] [--html]
+
+``--chain-rule`` labels the edges with the chain rule (see ``draw``); ``--html`` writes
+the step-by-step backward replay page instead of a picture (see :mod:`mytorch.viz.replay`).
 
 ``mytorch/cli.py`` calls :func:`add_parser` with its subparsers and
 :func:`run` with the parsed arguments.
@@ -65,6 +69,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="colour nodes and edges by gradient magnitude (log scale)")
     p.add_argument("--max-nodes", type=int, default=5000, help="largest graph to draw (default: 5000)")
     p.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction (default: LR)")
+    p.add_argument("--chain-rule", action="store_true",
+                   help="label every edge with the chain rule: local derivative x upstream = contribution "
+                        "(micro), the gradient tensor that flowed (vector)")
+    p.add_argument("--html", action="store_true",
+                   help="write a self-contained HTML page that replays backward step by step (Prev/Next)")
     p.set_defaults(func=run)
     return p
 
@@ -72,7 +81,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Draw the graph described by ``args``; 0 on success, 1 on an error (printed to stderr)."""
     try:
-        loss, params = demo.build(args.model, args.engine)
+        replaying = args.html or args.chain_rule
+        loss, params = demo.build(args.model, args.engine, retain_graph=replaying)
+        if args.html:
+            from .replay import html
+
+            collapse_html = {None: "auto", "none": None}.get(args.collapse, args.collapse)
+            if collapse_html == "cluster":
+                raise ValueError("--html draws every Value or one node per tensor operation: "
+                                 "use --collapse none or tensor")
+            path = html(loss, args.out, params=params, collapse=collapse_html, max_nodes=args.max_nodes,
+                        rankdir=args.rankdir)
+            print(f"wrote {path} (backward of {args.model} on the {args.engine} engine, step by step)")
+            return 0
         collapse = None if args.collapse in (None, "none") else args.collapse
         if args.collapse is None and args.engine == "micro":
             full = count_nodes(loss)
@@ -94,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
             max_nodes=args.max_nodes,
             collapse=collapse,
             color_grads=args.color_grads,
+            chain_rule=args.chain_rule,
         )
     except (GraphvizNotFoundError, ValueError, RuntimeError, OSError) as exc:
         print(f"mytorch graph: error: {exc}", file=sys.stderr)

@@ -59,8 +59,12 @@ def _boston_rows(engine: str) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float32), y.astype(np.float32)
 
 
-def build(model: str, engine: str = "vector") -> tuple[Any, dict[str, Any]]:
-    """Run ``model`` forward and backward on ``engine``; return ``(loss, named parameters)``."""
+def build(model: str, engine: str = "vector", retain_graph: bool = False) -> tuple[Any, dict[str, Any]]:
+    """Run ``model`` forward and backward on ``engine``; return ``(loss, named parameters)``.
+
+    ``retain_graph``: keep the vector graph's saved tensors, so that backward can be replayed
+    (``draw(..., chain_rule=True)``, :func:`mytorch.viz.replay`).
+    """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}: expected one of {MODELS}")
     mt = _engine(engine)
@@ -79,5 +83,5 @@ def build(model: str, engine: str = "vector") -> tuple[Any, dict[str, Any]]:
         net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3))
         image = mt.randn(1, 1, 6, 6)
         loss = nn.functional.cross_entropy(net(image), mt.tensor([2]))
-    loss.backward()
+    loss.backward(retain_graph=retain_graph)
     return loss, dict(net.named_parameters())

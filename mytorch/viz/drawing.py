@@ -69,6 +69,7 @@ def _build(
     max_nodes: int = 5000,
     collapse: str | None = None,
     color_grads: bool = False,
+    chain_rule: bool = False,
 ) -> DotGraph:
     if collapse not in COLLAPSE_MODES:
         raise ValueError(f"collapse={collapse!r}: expected one of {COLLAPSE_MODES}")
@@ -76,7 +77,7 @@ def _build(
         raise ValueError(f"rankdir={rankdir!r}: expected 'LR', 'RL', 'TB' or 'BT'")
     kind, roots, tensors = _split_roots(root)
     style = dict(show_data=show_data, show_grad=show_grad, params=params, rankdir=rankdir,
-                 color_grads=color_grads)
+                 color_grads=color_grads, chain_rule=chain_rule)
     if kind == "vector":
         # One node per operation already: collapsing changes nothing.
         _check_size(_vector.count_nodes(roots), max_nodes, collapse, collapsible=False)
@@ -136,8 +137,12 @@ def draw(
     max_nodes: int = 5000,
     collapse: str | None = None,
     color_grads: bool = False,
+    chain_rule: bool = False,
 ) -> Any:
     """The autograd graph of ``root`` as a ``graphviz.Digraph`` (render it with ``.render``).
+
+    In a notebook it shows inline as the last expression of a cell (without Graphviz's
+    ``dot``, MyTorch's install message is shown instead; see :mod:`mytorch.viz.notebook`).
 
     Args:
         root: micro ``Value``, micro Tensor, vector Tensor (or a list of them).
@@ -151,6 +156,16 @@ def draw(
             (the Values sharing ``_group``); ``"cluster"``: every Value, boxed per
             tensor operation; None: every Value.
         color_grads: colour nodes and edges by gradient magnitude (log scale).
+        chain_rule: show the chain rule itself. micro: every edge parent -> node is labelled
+            with the local derivative d(node)/d(parent) and the contribution
+            ``local x node.grad`` it carried; a Value used several times shows its grad as
+            the sum of its incoming contributions (``grad += a + b = s``). vector: every
+            edge carries the gradient tensor that flowed along it (shape, values or norm) and
+            every op node its backward rule (``grad_a = grad @ b.T``); the gradients come from
+            a replay of backward (:func:`mytorch.viz.trace.trace`), so draw before
+            ``backward()`` or after ``backward(retain_graph=True)``. The numbers are also in
+            each SVG element's ``id`` (see ``mytorch.viz._meta``). Values only:
+            ``show_grad=False``; gradients only: ``show_data=False``.
 
     Example:
         >>> import mytorch.vector as mt
@@ -158,7 +173,7 @@ def draw(
         >>> draw((x * 3).sum()).render("graph", format="svg")   # doctest: +SKIP
     """
     graph = _build(root, show_data=show_data, show_grad=show_grad, params=params, rankdir=rankdir,
-                   max_nodes=max_nodes, collapse=collapse, color_grads=color_grads)
+                   max_nodes=max_nodes, collapse=collapse, color_grads=color_grads, chain_rule=chain_rule)
     try:
         import graphviz
     except ImportError:
@@ -167,7 +182,10 @@ def draw(
             "pip install graphviz (and Graphviz's `dot` program to render). "
             "mytorch.viz.save() and to_dot() work without the Python package."
         ) from None
-    return graphviz.Digraph(body=graph.lines())
+    from .notebook import make_drawing
+
+    del graphviz
+    return make_drawing(graph.lines())
 
 
 def save(root: Any, path: str | os.PathLike, *, format: str | None = None, **kwargs: Any) -> Path:  # noqa: A002

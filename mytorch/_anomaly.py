@@ -1,0 +1,114 @@
+"""Anomaly mode: remember where the graph was cut, so ``explain`` can name the file and line.
+
+Off by default, and then it costs one flag test at each place a graph can be
+cut (``detach()``, an operation run under ``no_grad()`` on a tensor that
+requires grad, a comparison or ``argmax``). When on
+(``mytorch.autograd.set_detect_anomaly(True)``), each of those records a
+:class:`Cut`: what cut the graph, the graph nodes it was cut from, and the
+first stack frame outside the ``mytorch`` package (the user's line). The
+last 10,000 cuts are kept (with their graph nodes) until anomaly mode is
+turned off, as PyTorch's anomaly mode a debugging aid that costs memory.
+
+Example:
+    >>> import mytorch.vector as mt
+    >>> set_detect_anomaly(True)
+    >>> x = mt.tensor([1.0], requires_grad=True)
+    >>> y = x.detach()
+    >>> cuts()[-1].kind
+    'detach()'
+    >>> set_detect_anomaly(False)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["enabled", "set_detect_anomaly", "is_anomaly_enabled", "detect_anomaly", "Cut", "cuts", "note"]
+
+#: read directly by the engines (``if _anomaly.enabled:``): one attribute test when off
+enabled = False
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_cuts: deque = deque(maxlen=10_000)
+
+
+@dataclass
+class Cut:
+    """One place the graph was cut: ``kind`` (``"detach()"``, ``"no_grad()"``, ...), where, from what."""
+
+    kind: str
+    filename: str
+    lineno: int
+    code: str
+    sources: list[Any]  # the grad_fn (or the leaf itself) of each input that required grad
+
+    @property
+    def where(self) -> str:
+        return f"{self.filename}:{self.lineno}"
+
+    def source_nodes(self) -> list[Any]:
+        return list(self.sources)
+
+
+def set_detect_anomaly(mode: bool) -> None:
+    """Turn anomaly mode on or off (PyTorch's name); on, cuts of the graph remember their line."""
+    global enabled
+    enabled = bool(mode)
+    if not enabled:
+        _cuts.clear()
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly mode is on."""
+    return enabled
+
+
+class detect_anomaly:
+    """Context manager: anomaly mode on inside the block (PyTorch's ``torch.autograd.detect_anomaly``)."""
+
+    def __enter__(self) -> None:
+        self.previous = enabled
+        set_detect_anomaly(True)
+
+    def __exit__(self, *exc: object) -> None:
+        set_detect_anomaly(self.previous)
+
+
+def cuts() -> list[Cut]:
+    """The cuts recorded since anomaly mode was turned on, oldest first."""
+    return list(_cuts)
+
+
+def _user_frame() -> Any:
+    frame = sys._getframe(2)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back
+    return frame
+
+
+def note(kind: str, inputs: Any) -> None:
+    """Record a cut of ``kind`` made from ``inputs`` (tensors; those requiring grad are kept, weakly)."""
+    sources = []
+    for t in inputs:
+        if getattr(t, "_requires_grad", False):
+            node = t.grad_fn if t.grad_fn is not None else t
+            sources.append(node)
+    if not sources:
+        return
+    frame = _user_frame()
+    if frame is None:
+        filename, lineno, code = "<unknown>", 0, ""
+    else:
+        filename, lineno = frame.f_code.co_filename, frame.f_lineno
+        code = _line(filename, lineno)
+    _cuts.append(Cut(kind, filename, lineno, code, sources))
+
+
+def _line(filename: str, lineno: int) -> str:
+    import linecache
+
+    return linecache.getline(filename, lineno).strip()
