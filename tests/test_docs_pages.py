@@ -29,9 +29,7 @@ PAGES_WITH_CODE = [p for p in PAGES if pages.read(p).blocks]
 CHAPTERS = sorted((DOCS / "tutorial").glob("[0-9][0-9]-*.md"))
 
 # Pages owned elsewhere whose blocks are sketches, not programs (each with the reason).
-NOT_RUNNABLE = {
-    "graphs.md": "its only block is a usage sketch (`loss = model(x) ...`); owned by the viz docs",
-}
+NOT_RUNNABLE: dict[str, str] = {}
 MAX_NO_TEST_BLOCKS = 3
 
 
