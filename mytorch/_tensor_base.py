@@ -23,6 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from ._ops_index import IndexOps
+from ._ops_math import MathOps
+from ._ops_scan import ScanOps
+from ._ops_shape import ShapeOps
+
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
@@ -142,7 +147,7 @@ def check_backward_gradient(output: Any, gradient: Any) -> None:
         )
 
 
-class TensorBase:
+class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps):
     """Engine-independent part of the Tensor API (see module docstring)."""
 
     __slots__ = ()
@@ -333,11 +338,7 @@ class TensorBase:
     def __rmatmul__(self, other):
         return self._constant(other).matmul(self)
 
-    add = __add__
-    sub = __sub__
-    mul = __mul__
-    div = __truediv__
-    neg = __neg__
+    neg = __neg__  # add/sub/mul/div, with PyTorch's keyword arguments: _ops_math.MathOps
 
     def pow(self, exponent):
         return self._binary("pow", exponent)

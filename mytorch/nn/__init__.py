@@ -15,6 +15,19 @@ Example:
 from . import functional, init
 from ._engine import engine  # noqa: F401
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
+from .activation_more import (
+    CELU,
+    ELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    ReLU6,
+    Softsign,
+    Tanhshrink,
+)
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
@@ -71,6 +84,17 @@ __all__ = [
     "Softplus",
     "Softmax",
     "LogSoftmax",
+    "ELU",
+    "SELU",
+    "CELU",
+    "Hardtanh",
+    "ReLU6",
+    "Hardsigmoid",
+    "Hardswish",
+    "Mish",
+    "Softsign",
+    "LogSigmoid",
+    "Tanhshrink",
     "MSELoss",
     "L1Loss",
     "CrossEntropyLoss",

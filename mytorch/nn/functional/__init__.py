@@ -26,6 +26,20 @@ from ._activation import (
     softplus,
     tanh,
 )
+from ._activation_more import (
+    celu,
+    elu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    normalize,
+    relu6,
+    selu,
+    softsign,
+    tanhshrink,
+)
 from ._conv import _conv1d_composite, _conv2d_composite, conv1d, conv2d
 from ._dispatch import composite_only, fast_paths_enabled
 from ._dropout import dropout
@@ -67,6 +81,18 @@ __all__ = [
     "softmax",
     "log_softmax",
     "linear",
+    "elu",
+    "selu",
+    "celu",
+    "hardtanh",
+    "relu6",
+    "hardsigmoid",
+    "hardswish",
+    "mish",
+    "softsign",
+    "logsigmoid",
+    "tanhshrink",
+    "normalize",
     "conv1d",
     "conv2d",
     "max_pool2d",
