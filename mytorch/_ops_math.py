@@ -34,6 +34,14 @@ def is_float(x: Any) -> bool:
     return as_numpy(x).dtype.kind == "f"
 
 
+def _remainder(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """PyTorch's remainder: ``fmod``, moved by ``b`` where the signs differ (a zero keeps fmod's sign)."""
+    if np.result_type(a, b).kind != "f":
+        return np.mod(a, b)
+    r = np.fmod(a, b)
+    return np.where((r != 0) & ((r < 0) != (b < 0)), r + b, r)
+
+
 class MathOps:
     """Elementwise math methods of ``TensorBase``."""
 
@@ -60,6 +68,11 @@ class MathOps:
             diff = exact - as_numpy(approx)
         finite = np.isfinite(diff)
         out = approx + self._constant(np.where(finite, diff, 0).astype(approx.dtype))
+        negative_zero = (exact == 0) & np.signbit(exact)
+        if negative_zero.any():  # a sum is -0.0 only if both terms are: -((-approx) + c) is -0.0 there
+            with np.errstate(all="ignore"):
+                c = np.where(negative_zero, as_numpy(approx) - exact, 0).astype(approx.dtype)
+            out = type(self)._where(negative_zero, -((-approx) + self._constant(c)), out)
         if finite.all():
             return out
         return type(self)._where(~finite, self._constant(exact), out)
@@ -145,7 +158,9 @@ class MathOps:
                 return self._constant(np.asarray(np_fn(a, b)))
             exact = np_fn(a, b)
         quotient = self._floating().div(other, rounding_mode=rounding_mode).detach()
-        return self._exact(self - quotient * other, exact)
+        with np.errstate(all="ignore"):  # inf - inf where self is infinite: the exact value is nan there
+            approx = self - quotient * other
+        return self._exact(approx, exact)
 
     def remainder(self, other: Any):
         """Python's modulo: the result has the sign of ``other`` (``a - floor(a / b) * b``).
@@ -157,7 +172,7 @@ class MathOps:
             >>> mt.tensor([-3.0, 3.0]).remainder(2).tolist()
             [1.0, 1.0]
         """
-        return self._modulo("remainder", other, np.mod, "floor")
+        return self._modulo("remainder", other, _remainder, "floor")
 
     def fmod(self, other: Any):
         """C's fmod: the result has the sign of ``self`` (``a - trunc(a / b) * b``)."""

@@ -271,3 +271,282 @@ def test_vector_gradcheck(spec):
     arrays = spec.arrays(0)
     inputs = [mt.tensor(a, dtype=mt.float64, requires_grad=True) for a in arrays]
     assert mt.autograd.gradcheck(lambda *xs: spec.fn(mt, *xs), inputs, eps=1e-6, atol=1e-6, rtol=1e-5)
+
+
+# -------------------------------------------------------------------- second derivatives
+SECOND_ORDER = {
+    "tan": lambda x: x.tan(),
+    "asin": lambda x: (x * 0.5).asin(),
+    "acos": lambda x: (x * 0.5).acos(),
+    "atan": lambda x: x.atan(),
+    "sinh": lambda x: x.sinh(),
+    "cosh": lambda x: x.cosh(),
+    "asinh": lambda x: x.asinh(),
+    "acosh": lambda x: (x * x + 1.5).acosh(),
+    "atanh": lambda x: (x * 0.5).atanh(),
+    "log2": lambda x: (x * x + 0.5).log2(),
+    "log10": lambda x: (x * x + 0.5).log10(),
+    "log1p": lambda x: (x * x).log1p(),
+    "exp2": lambda x: x.exp2(),
+    "expm1": lambda x: x.expm1(),
+    "erfinv": lambda x: (x * 0.5).erfinv(),
+    "floor": lambda x: x.floor() * x,
+    "atan2": lambda x: x.atan2(x * x + 0.3),
+    "remainder": lambda x: (x * 3).remainder(x * x + 0.5),
+}
+
+
+@pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_derivative_matches_torch(m, name):
+    """``create_graph=True`` differentiates the derivative rule again (d2/dx2 vs PyTorch)."""
+    fn = SECOND_ORDER[name]
+    data = np.array([-0.7, -0.2, 0.4, 0.9])
+
+    def second(lib):
+        x = lib.tensor(data, dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(fn(x).sum(), [x], create_graph=True)
+        g.sum().backward()
+        return np.asarray(g.detach().numpy(), float), np.asarray(x.grad.numpy(), float)
+
+    g, gg = second(m)
+    tg, tgg = second(torch)
+    np.testing.assert_allclose(g, tg, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gg, tgg, rtol=1e-9, atol=1e-12)
+
+
+# -------------------------------------------------------------------- integer and bool tensors
+INTEGER_CASES = {
+    "floordiv": lambda m: m.tensor([7, -7, 5]) // 2,
+    "floordiv_tensor": lambda m: m.tensor([7, -7, 5]) // m.tensor([2, 3, -2]),
+    "mod": lambda m: m.tensor([7, -7, 5]) % 3,
+    "fmod": lambda m: m.tensor([7, -7, 5]).fmod(3),
+    "div_trunc": lambda m: m.tensor([7, -7, 5]).div(2, rounding_mode="trunc"),
+    "floor_int": lambda m: m.tensor([1, -2]).floor(),
+    "round_int": lambda m: m.tensor([1, -2]).round(),
+    "sign_int": lambda m: m.tensor([3, 0, -2]).sign(),
+    "cumsum_int": lambda m: m.tensor([[1, 2], [3, 4]]).cumsum(0),
+    "cumsum_bool": lambda m: m.tensor([True, False, True]).cumsum(0),
+    "cumprod_int": lambda m: m.tensor([1, 2, 3]).cumprod(0),
+    "prod_int": lambda m: m.tensor([[1, 2], [3, 4]]).prod(1),
+    "sort_int": lambda m: m.tensor([3, 1, 2]).sort().values,
+    "gather_int": lambda m: m.tensor([[1, 2], [3, 4]]).gather(1, m.tensor([[1], [0]])),
+    "scatter_int": lambda m: m.zeros(4, dtype=m.int64).scatter(0, m.tensor([1, 3]), m.tensor([5, 6])),
+    "scatter_add_int": lambda m: m.zeros(3, dtype=m.int64).scatter_add(0, m.tensor([1, 1]), m.tensor([5, 6])),
+    "masked_fill_int": lambda m: m.tensor([1, 2, 3]).masked_fill(m.tensor([True, False, True]), 9),
+    "tril_int": lambda m: m.tensor([[1, 2], [3, 4]]).tril(),
+    "repeat_int": lambda m: m.tensor([1, 2]).repeat(2),
+    "nonzero": lambda m: m.tensor([[0, 1], [2, 0]]).nonzero(),
+    "asin_int_is_float": lambda m: m.tensor([0, 1]).asin(),
+    "isclose_int": lambda m: m.tensor([1, 2]).isclose(m.tensor([1, 3])),
+}
+
+
+@pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
+@pytest.mark.parametrize("name", sorted(INTEGER_CASES))
+def test_integer_and_bool_tensors_match_torch(m, name):
+    ours, theirs = INTEGER_CASES[name](m), INTEGER_CASES[name](torch)
+    expected = theirs.numpy()
+    got = np.asarray(ours.numpy())
+    assert got.dtype.kind == expected.dtype.kind, f"{name}: dtype {got.dtype} vs torch {expected.dtype}"
+    np.testing.assert_allclose(got.astype(float), expected.astype(float), rtol=1e-6)
+
+
+# -------------------------------------------------------------------- special values
+EDGE_CASES = {
+    "remainder_signs": lambda m, x: m.remainder(x, -1.5),
+    "fmod_signs": lambda m, x: m.fmod(x, -1.5),
+    "floor_divide_inf": lambda m, x: x.div(m.tensor([0.0, 2.0, -2.0, 1.0, 1.0, 0.5]), rounding_mode="floor"),
+    "atan2_zeros": lambda m, x: m.tensor([0.0, -0.0, 0.0, -0.0, 1.0, -1.0]).atan2(
+        m.tensor([0.0, 0.0, -0.0, -0.0, 0.0, -0.0])
+    ),
+    "logaddexp_inf": lambda m, x: x.logaddexp(m.tensor([np.inf, -np.inf, -np.inf, 1.0, 2.0, np.inf])),
+    "copysign_zero": lambda m, x: x.copysign(m.tensor([-0.0, 0.0, -1.0, 1.0, -0.0, 0.0])),
+    "sort_nan": lambda m, x: m.tensor([2.0, np.nan, -1.0, np.nan, 0.5, 3.0]).sort(descending=True).values,
+    "argsort_nan": lambda m, x: m.tensor([2.0, np.nan, -1.0, 3.0]).argsort() * 1.0,
+    "cummax_nan": lambda m, x: m.tensor([1.0, 3.0, np.nan, 5.0, 2.0, 7.0]).cummax(0).indices * 1.0,
+    "cummax_ties": lambda m, x: m.tensor([1.0, 3.0, 3.0, 2.0, 3.0, 0.0]).cummax(0).indices * 1.0,
+    "cummin_ties": lambda m, x: m.tensor([1.0, 0.0, 0.0, 2.0, 0.0, 5.0]).cummin(0).indices * 1.0,
+    "sort_stable_ties": lambda m, x: (
+        m.tensor([1.0, 0.0, 1.0, 0.0, 1.0]).sort(descending=True, stable=True)[1] * 1.0
+    ),
+    "round_half_even": lambda m, x: m.tensor([0.5, 1.5, 2.5, -0.5, -1.5, 2.675]).round(),
+    "round_decimals": lambda m, x: m.tensor([0.125, 1.555, -2.675]).round(decimals=2),
+    "erfinv_ends": lambda m, x: m.tensor([-1.0, 1.0, 0.0, 1.5, 0.999, -0.9999]).erfinv(),
+    "prod_empty": lambda m, x: m.zeros(0, 3).prod(0),
+    "cumsum_empty": lambda m, x: m.zeros(0).cumsum(0),
+    "logcumsumexp_inf": lambda m, x: m.tensor([-np.inf, -np.inf, 0.0, np.inf, 1.0]).logcumsumexp(0),
+}
+_EDGE_INPUT = np.array([np.inf, -np.inf, 3.0, -3.0, 0.0, -0.0])
+
+
+@pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_special_values_match_torch(m, name):
+    fn = EDGE_CASES[name]
+    torch_default, our_default = torch.get_default_dtype(), mt.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # the literals in the cases: float64 on every library
+    mt.set_default_dtype(mt.float64)
+    try:
+        ours = fn(m, m.tensor(_EDGE_INPUT, dtype=m.float64))
+        theirs = fn(torch, torch.tensor(_EDGE_INPUT, dtype=torch.float64))
+    finally:
+        torch.set_default_dtype(torch_default)
+        mt.set_default_dtype(our_default)
+    expected = theirs.numpy().astype(float)
+    got = np.asarray(ours.numpy(), dtype=float)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0, equal_nan=True)
+    zeros = expected == 0
+    np.testing.assert_array_equal(
+        np.signbit(got[zeros]), np.signbit(expected[zeros]), err_msg=f"{name}: -0.0"
+    )
+
+
+def test_float64_tensor_from_python_floats_is_exact():
+    """Regression: ``tensor([0.3], dtype=float64)`` rounded through float32 (0.30000001192092896)."""
+    assert mt.tensor([0.3], dtype=mt.float64).item() == 0.3
+    assert mt.tensor(0.1, dtype=mt.float64).item() == 0.1
+    assert mt.tensor([0.3]).dtype == mt.float32
+
+
+# -------------------------------------------------------------------- bad arguments
+def _x(m):
+    return m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+
+ERRORS = [
+    ("div_mode", lambda m: _x(m).div(2, rounding_mode="round"), ValueError, "rounding_mode"),
+    ("int_floordiv_zero", lambda m: m.tensor([1, 2]) // 0, ZeroDivisionError, "division by zero"),
+    ("int_mod_zero", lambda m: m.tensor([1, 2]) % m.tensor([1, 0]), ZeroDivisionError, "remainder"),
+    ("remainder_shapes", lambda m: _x(m).remainder(m.ones(4)), ValueError, "(2, 3) and (4,)"),
+    ("atan2_shapes", lambda m: _x(m).atan2(m.ones(2)), ValueError, "atan2"),
+    ("lerp_weight_shape", lambda m: _x(m).lerp(_x(m), m.ones(4)), ValueError, "lerp (weight)"),
+    ("gather_dim", lambda m: _x(m).gather(2, m.tensor([[0]])), IndexError, "range of [-2, 1], but got 2"),
+    (
+        "gather_float_index",
+        lambda m: _x(m).gather(1, m.tensor([[0.0]])),
+        TypeError,
+        "gather(): Expected dtype int64",
+    ),
+    ("gather_ndim", lambda m: _x(m).gather(1, m.tensor([0])), ValueError, "same number of dimensions"),
+    (
+        "gather_out_of_range",
+        lambda m: _x(m).gather(1, m.tensor([[3]])),
+        IndexError,
+        "index 3 is out of bounds",
+    ),
+    (
+        "gather_index_too_big",
+        lambda m: _x(m).gather(1, m.tensor([[0], [0], [0]])),
+        ValueError,
+        "Size does not match at dimension 0",
+    ),
+    ("index_select_2d", lambda m: _x(m).index_select(0, m.tensor([[0]])), ValueError, "vector"),
+    (
+        "index_select_range",
+        lambda m: _x(m).index_select(0, m.tensor([2])),
+        IndexError,
+        "index 2 is out of bounds for dimension 0 with size 2",
+    ),
+    ("masked_fill_dtype", lambda m: _x(m).masked_fill(m.tensor([1, 0, 1]), 0.0), TypeError, "bool"),
+    (
+        "masked_fill_shape",
+        lambda m: _x(m).masked_fill(m.tensor([True, False]), 0.0),
+        ValueError,
+        "mask (2,) must be broadcastable",
+    ),
+    (
+        "masked_fill_value_dims",
+        lambda m: _x(m).masked_fill(_x(m) > 2, m.ones(2)),
+        ValueError,
+        "0-dimensional",
+    ),
+    ("scatter_dtype", lambda m: _x(m).scatter(0, m.tensor([[0]]), m.tensor([[1]])), TypeError, "src.dtype"),
+    (
+        "scatter_add_number",
+        lambda m: _x(m).scatter_add(0, m.tensor([[0]]), 1.0),
+        TypeError,
+        "src must be a Tensor",
+    ),
+    (
+        "scatter_reduce_mode",
+        lambda m: _x(m).scatter_reduce(0, m.tensor([[0]]), _x(m), "prod"),
+        ValueError,
+        "reduce must be one of",
+    ),
+    (
+        "take_along_dim_ndim",
+        lambda m: _x(m).take_along_dim(m.tensor([0]), 1),
+        ValueError,
+        "same number of dimensions",
+    ),
+    ("split_sum", lambda m: _x(m).split([1, 1], 1), ValueError, "sum to the size 3"),
+    ("split_size", lambda m: _x(m).split(0, 1), ValueError, "positive"),
+    ("chunk_zero", lambda m: _x(m).chunk(0), ValueError, "chunks must be a positive int"),
+    ("repeat_too_few", lambda m: _x(m).repeat(2), ValueError, "can not be smaller"),
+    (
+        "repeat_interleave_count",
+        lambda m: _x(m).repeat_interleave(m.tensor([1, 2]), dim=1),
+        ValueError,
+        "2 repeats for size 3",
+    ),
+    ("roll_lengths", lambda m: _x(m).roll((1, 2), 0), ValueError, "same size"),
+    ("tril_1d", lambda m: m.ones(3).tril(), ValueError, "at least 2 dimensions"),
+    ("diagonal_same_dims", lambda m: _x(m).diagonal(0, 1, 1), ValueError, "dim1 and dim2 cannot be equal"),
+    ("topk_k", lambda m: _x(m).topk(4), IndexError, "k (4) is out of range for dimension 1 of size 3"),
+    ("kthvalue_k", lambda m: _x(m).kthvalue(0), IndexError, "k (0) is out of range"),
+    ("cumsum_dim", lambda m: _x(m).cumsum(2), IndexError, "got 2"),
+    ("sort_dim", lambda m: _x(m).sort(-3), IndexError, "got -3"),
+    ("prod_dim", lambda m: _x(m).prod(5), IndexError, "got 5"),
+    ("meshgrid_2d", lambda m: m.meshgrid(_x(m), m.ones(2)), ValueError, "tensor 0 has shape (2, 3)"),
+    ("meshgrid_indexing", lambda m: m.meshgrid(m.ones(2), indexing="yx"), ValueError, "'ij' or 'xy'"),
+    ("hardtanh_bounds", lambda m: m.nn.functional.hardtanh(_x(m), 1.0, -1.0), ValueError, "min_val 1.0"),
+    ("celu_alpha", lambda m: m.nn.functional.celu(_x(m), alpha=0.0), ValueError, "alpha"),
+    (
+        "elu_not_tensor",
+        lambda m: m.nn.functional.elu([1.0]),
+        TypeError,
+        "elu(): argument 'input' must be a Tensor",
+    ),
+    ("normalize_dim", lambda m: m.nn.functional.normalize(_x(m), dim=3), IndexError, "got 3"),
+    ("normalize_p", lambda m: m.nn.functional.normalize(_x(m), p=0), ValueError, "p must be positive"),
+]
+
+
+@pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
+@pytest.mark.parametrize("name, fn, error, message", ERRORS, ids=[e[0] for e in ERRORS])
+def test_bad_arguments_raise_clear_errors(m, name, fn, error, message):
+    with pytest.raises(error) as info:
+        fn(m)
+    assert message in str(info.value), f"{name}: {info.value}"
+
+
+def test_results_are_namedtuples_and_modules_repr_like_torch():
+    x = mt.tensor([[3.0, 1.0, 2.0]])
+    values, indices = x.sort()
+    assert x.sort().values.tolist() == values.tolist() == [[1.0, 2.0, 3.0]]
+    assert indices.tolist() == [[1, 2, 0]] and x.topk(1).indices.tolist() == [[0]]
+    assert repr(mt.nn.Hardtanh(-2.0, 2.0)) == repr(torch.nn.Hardtanh(-2.0, 2.0))
+    assert repr(mt.nn.ELU(alpha=0.5)) == repr(torch.nn.ELU(alpha=0.5))
+    assert repr(mt.nn.ReLU6()) == repr(torch.nn.ReLU6())
+
+
+def test_split_and_chunk_are_views_and_flip_is_a_copy():
+    base = mt.zeros(4)
+    base.split(2)[1][0] = 5.0
+    base.chunk(2)[0][1] = 7.0
+    assert base.tolist() == [0.0, 7.0, 5.0, 0.0]
+    base.flip(0)[0] = 9.0
+    assert base.tolist() == [0.0, 7.0, 5.0, 0.0]
+
+
+def test_inplace_variants_write_through_and_keep_gradients():
+    for m in (mt, mm):
+        w = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = w * 1.0
+        y.masked_fill_(m.tensor([True, False, False]), 0.0)
+        y.scatter_add_(0, m.tensor([2]), m.tensor([4.0]))
+        (y * m.tensor([1.0, 2.0, 3.0])).sum().backward()
+        assert y.tolist() == [0.0, 2.0, 7.0]
+        assert w.grad.tolist() == [0.0, 2.0, 3.0]
