@@ -52,6 +52,26 @@ class MoreAPI:
     def neg(self, input: Any) -> Any:  # noqa: A002
         return -self._t(input)
 
+    def einsum(self, equation: str, *operands: Any) -> Any:
+        """Einstein summation, e.g. ``einsum("bij,bjk->bik", a, b)`` (``...`` and ``ii`` diagonals too).
+
+        Example:
+            >>> import mytorch.vector as mt
+            >>> mt.einsum("i,i->", mt.tensor([1.0, 2.0]), mt.tensor([3.0, 4.0])).item()
+            11.0
+        """
+        from ._einsum import einsum
+
+        if not isinstance(equation, str):
+            raise TypeError(
+                f"einsum(): the first argument must be the equation string, got {type(equation).__name__}"
+            )
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = tuple(operands[0])
+        if not operands:
+            raise ValueError("einsum(): must provide at least one operand")
+        return einsum(equation, [self._t(x) for x in operands])
+
     def meshgrid(self, *tensors: Any, indexing: str = "ij") -> tuple:
         """Coordinate grids from 1-D tensors: ``indexing='ij'`` (matrix) or ``'xy'`` (Cartesian).
 

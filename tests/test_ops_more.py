@@ -220,6 +220,23 @@ SPECS = [
     _spec("topk_indices", lambda m, a: m.topk(a, 3, 1)[1] * 1.0, (4, 5), grad=False),
     _spec("kthvalue", lambda m, a: a.kthvalue(2, 1).values, (3, 5)),
 ]
+EINSUM = [
+    ("ij,jk->ik", (2, 3), (3, 4)),
+    ("bij,bjk->bik", (2, 2, 3), (2, 3, 4)),
+    ("ii->i", (3, 3)),
+    ("ii", (3, 3)),
+    ("ij->", (2, 3)),
+    ("i,j->ij", (2,), (3,)),
+    ("...ij,...jk", (5, 2, 3), (3, 4)),
+    ("bhqd,bhkd->bhqk", (2, 3, 4, 5), (2, 3, 6, 5)),
+    ("ijk,jl,kl->il", (2, 3, 4), (3, 5), (4, 5)),
+    ("ij,ij->i", (3, 4), (3, 4)),
+    ("ji", (2, 3)),
+    ("i,i", (3,), (3,)),
+    ("ij,kj->ik", (2, 3), (1, 3)),
+    ("iij,jk->ik", (2, 2, 3), (3, 4)),
+]
+SPECS += [_spec(f"einsum[{eq}]", lambda m, *xs, eq=eq: m.einsum(eq, *xs), *shapes) for eq, *shapes in EINSUM]
 IDS = [s.name for s in SPECS]
 # PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32 even in float64
 # (grad 0.1666666716 instead of 0.1666666667): its gradients are checked to float32 precision
@@ -501,6 +518,20 @@ ERRORS = [
     ("prod_dim", lambda m: _x(m).prod(5), IndexError, "got 5"),
     ("meshgrid_2d", lambda m: m.meshgrid(_x(m), m.ones(2)), ValueError, "tensor 0 has shape (2, 3)"),
     ("meshgrid_indexing", lambda m: m.meshgrid(m.ones(2), indexing="yx"), ValueError, "'ij' or 'xy'"),
+    ("einsum_operands", lambda m: m.einsum("ij,jk", _x(m)), ValueError, "has 2 operand(s) but 1 were given"),
+    (
+        "einsum_dims",
+        lambda m: m.einsum("ijk", _x(m)),
+        ValueError,
+        "name 3 dims, but the operand has shape (2, 3)",
+    ),
+    (
+        "einsum_sizes",
+        lambda m: m.einsum("ij,ij->i", _x(m), m.ones(2, 4)),
+        ValueError,
+        "subscript 'j' has size 4",
+    ),
+    ("einsum_output", lambda m: m.einsum("ij->k", _x(m)), ValueError, "output subscript 'k'"),
     ("hardtanh_bounds", lambda m: m.nn.functional.hardtanh(_x(m), 1.0, -1.0), ValueError, "min_val 1.0"),
     ("celu_alpha", lambda m: m.nn.functional.celu(_x(m), alpha=0.0), ValueError, "alpha"),
     (
