@@ -8,7 +8,7 @@ share it, with gradients.
 Example:
     >>> import mytorch.vector as mt
     >>> a, b = mt.tensor([[1.0, 2.0], [3.0, 4.0]]), mt.tensor([[1.0, 0.0], [0.0, 2.0]])
-    >>> einsum("ij,jk->ik", a, b).tolist(), einsum("ii", a).item(), einsum("ij->j", a).tolist()
+    >>> mt.einsum("ij,jk->ik", a, b).tolist(), mt.einsum("ii", a).item(), mt.einsum("ij->j", a).tolist()
     ([[1.0, 4.0], [3.0, 8.0]], 5.0, [4.0, 6.0])
 """
 
