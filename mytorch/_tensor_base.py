@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
 from ._ops_scan import ScanOps
@@ -147,7 +148,7 @@ def check_backward_gradient(output: Any, gradient: Any) -> None:
         )
 
 
-class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps):
+class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     """Engine-independent part of the Tensor API (see module docstring)."""
 
     __slots__ = ()
@@ -441,18 +442,25 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps):
         """How many elements each output element of a reduction over ``dims`` combines."""
         return self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
 
-    def sum(self, dim=None, keepdim: bool = False, *, axis=None):
-        return self._sum(self._reduce_dims(axis if dim is None else dim), keepdim)
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
+        """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and self.dtype.kind == "b":  # bools count as int64, as in PyTorch
+            x = self.to(np.dtype("int64"))
+        return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False, *, axis=None):
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
+        if dtype is not None:
+            return self.to(dtype).mean(dim, keepdim, axis=axis)
         dims = self._reduce_dims(axis if dim is None else dim)
         count = self._count(dims)
         total = self._sum(dims, keepdim)
         return total / count if count else total * math.nan
 
-    def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
+    def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None):
         """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+        dim = axis if dim is None else dim
         if unbiased is not None:
             correction = int(bool(unbiased))
         dims = self._reduce_dims(dim)
@@ -460,8 +468,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps):
         centred = self - self.mean(dim=dims, keepdim=True)
         return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
 
-    def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
+    def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None):
         """Square root of ``var``; where it is 0 (equal values) the gradient is 0, as in PyTorch."""
+        dim = axis if dim is None else dim
         variance = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
         zero = np.asarray(variance.numpy()) == 0
         if not zero.any():
@@ -502,7 +511,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps):
             index = np.expand_dims(index, d)
         return MaxResult(values, self._constant(index.astype(np.int64)))
 
-    def max(self, dim=None, keepdim: bool = False):
+    def max(self, dim=None, keepdim: bool = False, *, axis=None):
         """Max of all elements, or ``(values, indices)`` along ``dim``; a tensor argument: elementwise.
 
         Over all elements, tied maxima share the gradient (NaNs win, as in PyTorch); along
@@ -510,12 +519,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps):
         """
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
-        return self._max_or_min(dim, keepdim, minimum=False)
+        return self._max_or_min(axis if dim is None else dim, keepdim, minimum=False)
 
-    def min(self, dim=None, keepdim: bool = False):
+    def min(self, dim=None, keepdim: bool = False, *, axis=None):
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
-        return self._max_or_min(dim, keepdim, minimum=True)
+        return self._max_or_min(axis if dim is None else dim, keepdim, minimum=True)
 
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly.
@@ -559,12 +568,14 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps):
         axes = normalize_dims(dim, self.ndim)
         return axes if self.ndim else None
 
-    def all(self, dim=None, keepdim: bool = False):
-        """True where every element (along ``dim``) is nonzero; carries no gradient."""
+    def all(self, dim=None, keepdim: bool = False, *, axis=None):
+        """True where every element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
+        dim = axis if dim is None else dim
         return self._constant(np.asarray(np.all(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
 
-    def any(self, dim=None, keepdim: bool = False):
-        """True where some element (along ``dim``) is nonzero; carries no gradient."""
+    def any(self, dim=None, keepdim: bool = False, *, axis=None):
+        """True where some element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
+        dim = axis if dim is None else dim
         return self._constant(np.asarray(np.any(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):

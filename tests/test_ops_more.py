@@ -220,6 +220,21 @@ SPECS = [
     _spec("topk_indices", lambda m, a: m.topk(a, 3, 1)[1] * 1.0, (4, 5), grad=False),
     _spec("kthvalue", lambda m, a: a.kthvalue(2, 1).values, (3, 5)),
 ]
+SPECS += [
+    _spec("var_tuple_dims", lambda m, a: a.var(dim=(0, 2)), (2, 3, 4)),
+    _spec("std_axis_tuple", lambda m, a: a.std(axis=(0, 1), keepdim=True), (2, 3, 4)),
+    _spec("var_axis_unbiased_false", lambda m, a: a.var(axis=1, unbiased=False), (3, 4)),
+    _spec("max_axis", lambda m, a: a.max(axis=1)[0] + a.min(axis=0).values.sum(), (3, 4)),
+    _spec("sum_axis_tuple", lambda m, a: a.sum(axis=(0, 2)) + a.mean(axis=(1, 2)).sum(), (2, 3, 4)),
+    _spec("sum_dtype", lambda m, a: a.sum(1, dtype=m.float64), (3, 4)),
+    _spec(
+        "any_all_tuple_dims",
+        lambda m, a: (a > 0).any(dim=(0, 2)) * 1.0 + (a > -1).all(axis=(0, 2)) * 1.0,
+        (2, 3, 4),
+        grad=False,
+    ),
+    _spec("type_cast", lambda m, a: a.type(m.float64) * 2 + a.type(m.int).type(m.float64), (3, 4)),
+]
 EINSUM = [
     ("ij,jk->ik", (2, 3), (3, 4)),
     ("bij,bjk->bik", (2, 2, 3), (2, 3, 4)),
@@ -551,6 +566,26 @@ def test_bad_arguments_raise_clear_errors(m, name, fn, error, message):
     with pytest.raises(error) as info:
         fn(m)
     assert message in str(info.value), f"{name}: {info.value}"
+
+
+@pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
+def test_dtype_names_and_type_strings_match_torch(m):
+    for name in ("int", "short", "half", "int32", "int64", "bool", "long", "float", "double"):
+        assert np.dtype(getattr(m, name)) == np.dtype(str(getattr(torch, name)).removeprefix("torch.")), name
+    for dtype, method in (
+        ("int64", "long"),
+        ("int32", "int"),
+        ("int16", "short"),
+        ("uint8", "byte"),
+        ("int8", "char"),
+        ("bool", "bool"),
+    ):
+        x = m.tensor([1.0, 0.0, -2.0])
+        t = torch.tensor([1.0, 0.0, -2.0])
+        assert getattr(x, method)().type() == getattr(t, method)().type(), method
+        assert x.type(getattr(m, dtype)).tolist() == t.type(getattr(torch, dtype)).tolist(), dtype
+    assert m.tensor([True, False]).sum().dtype == np.int64
+    assert m.tensor([1.0]).type("torch.LongTensor").dtype == np.int64
 
 
 def test_results_are_namedtuples_and_modules_repr_like_torch():
