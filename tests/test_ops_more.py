@@ -616,3 +616,51 @@ def test_inplace_variants_write_through_and_keep_gradients():
         (y * m.tensor([1.0, 2.0, 3.0])).sum().backward()
         assert y.tolist() == [0.0, 2.0, 7.0]
         assert w.grad.tolist() == [0.0, 2.0, 3.0]
+
+
+# -------------------------------------------------------------------- attention
+ATTENTION = {
+    "plain": ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 4), {}),
+    "causal_gqa": ((2, 4, 3, 5), (2, 2, 6, 5), (2, 2, 6, 4), {"is_causal": True, "enable_gqa": True}),
+    "bool_mask": ((1, 3, 5), (1, 6, 5), (1, 6, 2), {"mask": "bool"}),
+    "float_mask_scale": ((3, 4), (6, 4), (6, 3), {"mask": "float", "scale": 0.3}),
+}
+
+
+@pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
+@pytest.mark.parametrize("case", sorted(ATTENTION))
+def test_scaled_dot_product_attention_matches_torch(m, case):
+    *shapes, options = ATTENTION[case]
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    bool_mask = rng.standard_normal((shapes[0][-2], shapes[1][-2])) > 0
+    bool_mask[:, 0] = True  # every query sees something (an all-masked row is nan, in PyTorch too)
+    float_mask = rng.standard_normal(bool_mask.shape)
+
+    def run(lib):
+        kwargs = {k: v for k, v in options.items() if k != "mask"}
+        if options.get("mask") == "bool":
+            kwargs["attn_mask"] = lib.tensor(bool_mask)
+        elif options.get("mask") == "float":
+            kwargs["attn_mask"] = lib.tensor(float_mask, dtype=lib.float64)
+        inputs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+        out = lib.nn.functional.scaled_dot_product_attention(*inputs, **kwargs)
+        direction = np.random.default_rng(1).standard_normal(tuple(out.shape))
+        (out * lib.tensor(direction, dtype=lib.float64)).sum().backward()
+        return [np.asarray(out.detach().numpy())] + [np.asarray(t.grad.numpy()) for t in inputs]
+
+    for ours, theirs in zip(run(m), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_attention_bad_arguments():
+    F_ = mt.nn.functional
+    q = mt.ones(2, 3, 4)
+    with pytest.raises(ValueError, match=r"query \(2, 3, 4\) and key \(2, 3, 5\) need the same last dim"):
+        F_.scaled_dot_product_attention(q, mt.ones(2, 3, 5), mt.ones(2, 3, 5))
+    with pytest.raises(ValueError, match="either attn_mask or is_causal"):
+        F_.scaled_dot_product_attention(q, q, q, attn_mask=mt.ones(3, 3), is_causal=True)
+    with pytest.raises(ValueError, match=r"attn_mask of shape \(2, 2\) cannot be broadcast"):
+        F_.scaled_dot_product_attention(q, q, q, attn_mask=mt.ones(2, 2))
+    with pytest.raises(ValueError, match="multiple of the key heads 2"):
+        F_.scaled_dot_product_attention(mt.ones(3, 2, 4), mt.ones(2, 2, 4), mt.ones(2, 2, 4), enable_gqa=True)

@@ -40,6 +40,7 @@ from ._activation_more import (
     softsign,
     tanhshrink,
 )
+from ._attention import scaled_dot_product_attention
 from ._conv import _conv1d_composite, _conv2d_composite, conv1d, conv2d
 from ._dispatch import composite_only, fast_paths_enabled
 from ._dropout import dropout
@@ -93,6 +94,7 @@ __all__ = [
     "logsigmoid",
     "tanhshrink",
     "normalize",
+    "scaled_dot_product_attention",
     "conv1d",
     "conv2d",
     "max_pool2d",
