@@ -235,6 +235,26 @@ SPECS += [
     ),
     _spec("type_cast", lambda m, a: a.type(m.float64) * 2 + a.type(m.int).type(m.float64), (3, 4)),
 ]
+INTERPOLATE = [
+    ((1, 2, 5), {"scale_factor": 2}),
+    ((1, 2, 5), {"size": 7}),
+    ((1, 2, 5), {"size": 3}),
+    ((1, 2, 5), {"size": 8, "mode": "linear"}),
+    ((1, 2, 5), {"size": 8, "mode": "linear", "align_corners": True}),
+    ((2, 1, 3, 4), {"scale_factor": 2, "mode": "bilinear"}),
+    ((2, 1, 3, 4), {"size": (5, 7), "mode": "bilinear", "align_corners": True}),
+    ((2, 1, 3, 4), {"size": (2, 3), "mode": "bilinear"}),
+    ((2, 1, 3, 4), {"scale_factor": (1.5, 2.5)}),
+    ((1, 1, 4, 4), {"scale_factor": 0.5, "mode": "bilinear"}),
+    ((1, 1, 2, 3, 2), {"scale_factor": 2, "mode": "trilinear"}),
+]
+SPECS += [
+    _spec(f"interpolate[{i}]", lambda m, a, kw=kw: F(m).interpolate(a, **kw), shape)
+    for i, (shape, kw) in enumerate(INTERPOLATE)
+]
+SPECS.append(
+    _spec("upsample_module", lambda m, a: m.nn.Upsample(scale_factor=3, mode="bilinear")(a), (1, 2, 2, 3))
+)
 EINSUM = [
     ("ij,jk->ik", (2, 3), (3, 4)),
     ("bij,bjk->bik", (2, 2, 3), (2, 3, 4)),
@@ -547,6 +567,30 @@ ERRORS = [
         "subscript 'j' has size 4",
     ),
     ("einsum_output", lambda m: m.einsum("ij->k", _x(m)), ValueError, "output subscript 'k'"),
+    (
+        "interpolate_both",
+        lambda m: F(m).interpolate(m.ones(1, 1, 3), size=2, scale_factor=2),
+        ValueError,
+        "exactly one of size and scale_factor",
+    ),
+    (
+        "interpolate_mode_dims",
+        lambda m: F(m).interpolate(m.ones(1, 1, 3), size=2, mode="bilinear"),
+        ValueError,
+        "expects a 4-D input, got shape (1, 1, 3)",
+    ),
+    (
+        "interpolate_size_len",
+        lambda m: F(m).interpolate(m.ones(1, 1, 3, 3), size=(2, 2, 2)),
+        ValueError,
+        "must have 2 entries",
+    ),
+    (
+        "interpolate_mode",
+        lambda m: F(m).interpolate(m.ones(1, 1, 3), size=2, mode="cubic"),
+        ValueError,
+        "'cubic'",
+    ),
     ("hardtanh_bounds", lambda m: m.nn.functional.hardtanh(_x(m), 1.0, -1.0), ValueError, "min_val 1.0"),
     ("celu_alpha", lambda m: m.nn.functional.celu(_x(m), alpha=0.0), ValueError, "alpha"),
     (

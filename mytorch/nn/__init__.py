@@ -55,6 +55,7 @@ from .normalization import LayerNorm
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
 from .sparse import Embedding
+from .upsampling import Upsample
 
 __all__ = [
     "Module",
@@ -95,6 +96,7 @@ __all__ = [
     "Softsign",
     "LogSigmoid",
     "Tanhshrink",
+    "Upsample",
     "MSELoss",
     "L1Loss",
     "CrossEntropyLoss",

@@ -45,6 +45,7 @@ from ._conv import _conv1d_composite, _conv2d_composite, conv1d, conv2d
 from ._dispatch import composite_only, fast_paths_enabled
 from ._dropout import dropout
 from ._erf import erf
+from ._interpolate import interpolate
 from ._loss import (
     _cross_entropy_composite,
     binary_cross_entropy,
@@ -95,6 +96,7 @@ __all__ = [
     "tanhshrink",
     "normalize",
     "scaled_dot_product_attention",
+    "interpolate",
     "conv1d",
     "conv2d",
     "max_pool2d",
