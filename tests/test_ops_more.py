@@ -255,6 +255,29 @@ SPECS += [
 SPECS.append(
     _spec("upsample_module", lambda m, a: m.nn.Upsample(scale_factor=3, mode="bilinear")(a), (1, 2, 2, 3))
 )
+CONV_TRANSPOSE = [
+    (1, (2, 3, 5), (3, 2, 3), {}),
+    (1, (2, 3, 5), (3, 2, 3), {"stride": 2, "padding": 1, "output_padding": 1}),
+    (1, (1, 4, 4), (4, 1, 2), {"groups": 2, "dilation": 2}),
+    (2, (2, 3, 4, 5), (3, 2, 3, 3), {"stride": 2}),
+    (
+        2,
+        (1, 4, 3, 3),
+        (4, 3, 2, 3),
+        {"stride": (2, 1), "padding": (1, 0), "output_padding": (1, 0), "groups": 2},
+    ),
+    (2, (1, 2, 3, 3), (2, 2, 3, 3), {"padding": 2, "dilation": 2}),
+]
+SPECS += [
+    _spec(
+        f"conv_transpose{nd}d[{i}]",
+        lambda m, x, w, b, nd=nd, kw=kw: getattr(F(m), f"conv_transpose{nd}d")(x, w, b, **kw),
+        xs,
+        ws,
+        (ws[1] * kw.get("groups", 1),),
+    )
+    for i, (nd, xs, ws, kw) in enumerate(CONV_TRANSPOSE)
+]
 EINSUM = [
     ("ij,jk->ik", (2, 3), (3, 4)),
     ("bij,bjk->bik", (2, 2, 3), (2, 3, 4)),
@@ -591,6 +614,24 @@ ERRORS = [
         ValueError,
         "'cubic'",
     ),
+    (
+        "conv_transpose_channels",
+        lambda m: F(m).conv_transpose2d(m.ones(1, 2, 3, 3), m.ones(3, 1, 2, 2)),
+        ValueError,
+        "input has 2 channels",
+    ),
+    (
+        "conv_transpose_output_padding",
+        lambda m: F(m).conv_transpose1d(m.ones(1, 1, 3), m.ones(1, 1, 2), output_padding=1),
+        ValueError,
+        "output_padding (1,) must be smaller than stride (1,)",
+    ),
+    (
+        "conv_transpose_dims",
+        lambda m: F(m).conv_transpose2d(m.ones(1, 2, 3), m.ones(2, 1, 2, 2)),
+        ValueError,
+        "expected a 4-D input",
+    ),
     ("hardtanh_bounds", lambda m: m.nn.functional.hardtanh(_x(m), 1.0, -1.0), ValueError, "min_val 1.0"),
     ("celu_alpha", lambda m: m.nn.functional.celu(_x(m), alpha=0.0), ValueError, "alpha"),
     (
@@ -630,6 +671,24 @@ def test_dtype_names_and_type_strings_match_torch(m):
         assert x.type(getattr(m, dtype)).tolist() == t.type(getattr(torch, dtype)).tolist(), dtype
     assert m.tensor([True, False]).sum().dtype == np.int64
     assert m.tensor([1.0]).type("torch.LongTensor").dtype == np.int64
+
+
+def test_conv_transpose_modules_match_torch_layout_repr_and_outputs():
+    for nd, kwargs in (
+        (1, {"stride": 2, "padding": 1, "output_padding": 1}),
+        (2, {"stride": 2, "groups": 2}),
+    ):
+        ours = getattr(mt.nn, f"ConvTranspose{nd}d")(4, 6, 3, **kwargs)
+        theirs = getattr(torch.nn, f"ConvTranspose{nd}d")(4, 6, 3, **kwargs).double()
+        assert repr(ours) == repr(theirs)
+        assert tuple(ours.weight.shape) == tuple(theirs.weight.shape)
+        with torch.no_grad():
+            theirs.weight.copy_(torch.tensor(ours.weight.numpy()))
+            theirs.bias.copy_(torch.tensor(ours.bias.numpy()))
+        x = np.random.default_rng(0).standard_normal((2, 4) + (5,) * nd)
+        np.testing.assert_allclose(
+            ours(mt.tensor(x, dtype=mt.float64)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6
+        )
 
 
 def test_results_are_namedtuples_and_modules_repr_like_torch():

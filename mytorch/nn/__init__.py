@@ -31,6 +31,7 @@ from .activation_more import (
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
@@ -97,6 +98,8 @@ __all__ = [
     "LogSigmoid",
     "Tanhshrink",
     "Upsample",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "MSELoss",
     "L1Loss",
     "CrossEntropyLoss",

@@ -42,6 +42,7 @@ from ._activation_more import (
 )
 from ._attention import scaled_dot_product_attention
 from ._conv import _conv1d_composite, _conv2d_composite, conv1d, conv2d
+from ._conv_transpose import conv_transpose1d, conv_transpose2d
 from ._dispatch import composite_only, fast_paths_enabled
 from ._dropout import dropout
 from ._erf import erf
@@ -97,6 +98,8 @@ __all__ = [
     "normalize",
     "scaled_dot_product_attention",
     "interpolate",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "conv1d",
     "conv2d",
     "max_pool2d",
