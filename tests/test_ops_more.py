@@ -767,3 +767,75 @@ def test_attention_bad_arguments():
         F_.scaled_dot_product_attention(q, q, q, attn_mask=mt.ones(2, 2))
     with pytest.raises(ValueError, match="multiple of the key heads 2"):
         F_.scaled_dot_product_attention(mt.ones(3, 2, 4), mt.ones(2, 2, 4), mt.ones(2, 2, 4), enable_gqa=True)
+
+
+# -------------------------------------------------------------------- MultiheadAttention
+def _mha_run(lib, batch_first, masks, unbatched):
+    """Output, averaged weights and every gradient of one MultiheadAttention call (float64)."""
+    rng = np.random.default_rng(0)
+    embed, heads, length, source, batch = 6, 2, 3, 4, 2
+    names = ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")
+    shapes = ((3 * embed, embed), (3 * embed,), (embed, embed), (embed,))
+    params = {n: rng.standard_normal(s) * 0.5 for n, s in zip(names, shapes)}
+    if lib is torch:
+        module = torch.nn.MultiheadAttention(embed, heads, batch_first=batch_first).double()
+        module.load_state_dict({k: torch.tensor(v) for k, v in params.items()})
+    else:
+        module = lib.nn.MultiheadAttention(embed, heads, batch_first=batch_first, dtype=lib.float64)
+        module.load_state_dict({k: lib.tensor(v, dtype=lib.float64) for k, v in params.items()})
+
+    def layout(n):
+        return (n, embed) if unbatched else ((batch, n, embed) if batch_first else (n, batch, embed))
+
+    arrays = [
+        rng.standard_normal(layout(length)),
+        rng.standard_normal(layout(source)),
+        rng.standard_normal(layout(source)),
+    ]
+    inputs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+    kwargs = {}
+    if masks == "bool":
+        allowed = rng.standard_normal((length, source)) > 0.5
+        allowed[:, 0] = False  # True = masked out; column 0 stays visible to every query
+        kwargs["attn_mask"] = lib.tensor(allowed)
+        padding = np.zeros((batch, source), bool)
+        padding[0, -1] = True
+        kwargs["key_padding_mask"] = lib.tensor(padding)
+    elif masks == "float":
+        kwargs["attn_mask"] = lib.tensor(
+            rng.standard_normal((batch * heads, length, source)), dtype=lib.float64
+        )
+    out, weights = module(*inputs, **kwargs)
+    direction = lib.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)), dtype=lib.float64)
+    ((out * direction).sum() + (weights * weights).sum()).backward()
+    parameters = dict(module.named_parameters())
+    grads = [x.grad for x in inputs] + [parameters[n].grad for n in names]
+    return [np.asarray(t.detach().numpy()) for t in [out, weights, *grads]]
+
+
+@pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
+@pytest.mark.parametrize(
+    "batch_first, masks, unbatched",
+    [(False, None, False), (True, "bool", False), (False, "float", False), (True, None, True)],
+    ids=["seq_first", "batch_first_bool_masks", "float_mask_per_head", "unbatched"],
+)
+def test_multihead_attention_matches_torch(m, batch_first, masks, unbatched):
+    for ours, theirs in zip(
+        _mha_run(m, batch_first, masks, unbatched), _mha_run(torch, batch_first, masks, unbatched)
+    ):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_multihead_attention_parameters_and_errors_match_torch():
+    ours, theirs = mt.nn.MultiheadAttention(8, 2), torch.nn.MultiheadAttention(8, 2)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()
+    }
+    assert not ours.in_proj_bias.numpy().any() and not ours.out_proj.bias.numpy().any()
+    with pytest.raises(ValueError, match="embed_dim 8 must be divisible by num_heads 3"):
+        mt.nn.MultiheadAttention(8, 3)
+    with pytest.raises(ValueError, match="expected embed_dim 8"):
+        ours(mt.ones(2, 1, 4), mt.ones(2, 1, 4), mt.ones(2, 1, 4))
+    with pytest.raises(ValueError, match=r"attn_mask of shape \(3, 3\) does not fit \(2, 2\)"):
+        ours(mt.ones(2, 1, 8), mt.ones(2, 1, 8), mt.ones(2, 1, 8), attn_mask=mt.ones(3, 3))

@@ -28,6 +28,7 @@ from .activation_more import (
     Softsign,
     Tanhshrink,
 )
+from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
@@ -100,6 +101,7 @@ __all__ = [
     "Upsample",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "MultiheadAttention",
     "MSELoss",
     "L1Loss",
     "CrossEntropyLoss",
