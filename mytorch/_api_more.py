@@ -24,6 +24,9 @@ gather take_along_dim index_select masked_fill masked_select nonzero argwhere co
 scatter scatter_add scatter_reduce
 narrow select unbind split chunk tensor_split repeat_interleave tile flip fliplr flipud roll movedim
 moveaxis swapaxes swapdims tril triu diagonal trace
+eq ne lt le gt ge not_equal less less_equal greater greater_equal
+logical_and logical_or logical_xor logical_not
+clamp_min clamp_max addcmul addcdiv any all t clip
 cumsum cumprod logcumsumexp cummax cummin prod sort argsort msort topk kthvalue
 """.split()
 

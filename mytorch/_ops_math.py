@@ -208,6 +208,53 @@ class MathOps:
         """Whether every element is ``isclose`` to ``other``."""
         return bool(self.isclose(other, rtol, atol, equal_nan).all())
 
+    def ne(self, other: Any):
+        return self != other
+
+    def lt(self, other: Any):
+        return self < other
+
+    def le(self, other: Any):
+        return self <= other
+
+    def gt(self, other: Any):
+        return self > other
+
+    def ge(self, other: Any):
+        return self >= other
+
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+    def _logical(self, op: str, fn: Any, other: Any):
+        self._operand_shape(op, other)
+        return self._constant(np.asarray(fn(self.numpy().astype(bool), as_numpy(other).astype(bool))))
+
+    def logical_and(self, other: Any):
+        return self._logical("logical_and", np.logical_and, other)
+
+    def logical_or(self, other: Any):
+        return self._logical("logical_or", np.logical_or, other)
+
+    def logical_xor(self, other: Any):
+        return self._logical("logical_xor", np.logical_xor, other)
+
+    def logical_not(self):
+        return self._constant(np.logical_not(self.numpy()))
+
+    def clamp_min(self, min: Any):  # noqa: A002 - torch's argument name
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any):  # noqa: A002 - torch's argument name
+        return self.clamp(max=max)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1):
+        """``self + value * tensor1 * tensor2``."""
+        return self + tensor1 * tensor2 * value
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1):
+        """``self + value * tensor1 / tensor2``."""
+        return self + tensor1 / tensor2 * value
+
     def isnan(self):
         return self._constant(np.isnan(self.numpy()))
 

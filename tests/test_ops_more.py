@@ -278,6 +278,56 @@ SPECS += [
     )
     for i, (nd, xs, ws, kw) in enumerate(CONV_TRANSPOSE)
 ]
+SPECS += [
+    _spec(
+        "comparisons",
+        lambda m, a, b: (
+            m.stack(
+                [
+                    m.ne(a, b),
+                    a.lt(b),
+                    m.le(a, b),
+                    a.gt(b),
+                    m.ge(a, 0.1),
+                    m.eq(a, a),
+                    m.greater(a, b),
+                    m.less_equal(a, b),
+                ]
+            )
+            * 1.0
+        ),
+        (3, 4),
+        (4,),
+        grad=False,
+    ),
+    _spec(
+        "logical",
+        lambda m, a, b: (
+            m.stack(
+                [
+                    m.logical_and(a > 0, b > 0),
+                    (a > 0).logical_or(b > 0),
+                    m.logical_xor(a > 0, b > 0),
+                    m.logical_not(a > 0),
+                ]
+            )
+            * 1.0
+        ),
+        (3, 4),
+        (3, 4),
+        grad=False,
+    ),
+    _spec("clamp_min_max", lambda m, a: m.clamp_min(a, -0.5) + a.clamp_max(0.3), (3, 4)),
+    _spec(
+        "addcmul_addcdiv",
+        lambda m, a, b, c: m.addcmul(a, b, c, value=0.5) + a.addcdiv(b, c + 3.0, value=2),
+        (3, 4),
+        (3, 4),
+        (4,),
+        positive=True,
+    ),
+    _spec("module_any_all_t_clip", lambda m, a: m.t(a) * (m.any(a > 0) * 1.0) + m.clip(a, -1, 1).T, (3, 4)),
+]
 EINSUM = [
     ("ij,jk->ik", (2, 3), (3, 4)),
     ("bij,bjk->bik", (2, 2, 3), (2, 3, 4)),
