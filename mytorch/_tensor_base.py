@@ -445,8 +445,6 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
         """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch."""
         x = self if dtype is None else self.to(dtype)
-        if dtype is None and self.dtype.kind == "b":  # bools count as int64, as in PyTorch
-            x = self.to(np.dtype("int64"))
         return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
