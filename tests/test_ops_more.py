@@ -16,7 +16,11 @@ from oracle import run_spec
 import mytorch.micro as mm
 import mytorch.vector as mt
 
-torch = pytest.importorskip("torch")
+try:
+    import torch
+except ImportError:  # the oracle tests skip; the engine-vs-engine, gradcheck and error tests still run
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch (the test oracle) is not installed")
 
 
 def _spec(name, fn, *inputs, **kw):
@@ -366,6 +370,7 @@ def _assert_like(result, reference, what, grad_rtol=1e-10):
             )
 
 
+@needs_torch
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_vector_matches_torch(spec):
     _assert_like(
@@ -376,6 +381,7 @@ def test_vector_matches_torch(spec):
     )
 
 
+@needs_torch
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_micro_matches_torch(spec):
     _assert_like(
@@ -421,6 +427,7 @@ SECOND_ORDER = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
 @pytest.mark.parametrize("name", sorted(SECOND_ORDER))
 def test_second_derivative_matches_torch(m, name):
@@ -467,6 +474,7 @@ INTEGER_CASES = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
 @pytest.mark.parametrize("name", sorted(INTEGER_CASES))
 def test_integer_and_bool_tensors_match_torch(m, name):
@@ -505,6 +513,7 @@ EDGE_CASES = {
 _EDGE_INPUT = np.array([np.inf, -np.inf, 3.0, -3.0, 0.0, -0.0])
 
 
+@needs_torch
 @pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
 @pytest.mark.parametrize("name", sorted(EDGE_CASES))
 def test_special_values_match_torch(m, name):
@@ -703,6 +712,7 @@ def test_bad_arguments_raise_clear_errors(m, name, fn, error, message):
     assert message in str(info.value), f"{name}: {info.value}"
 
 
+@needs_torch
 @pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
 def test_dtype_names_and_type_strings_match_torch(m):
     for name in ("int", "short", "half", "int32", "int64", "bool", "long", "float", "double"):
@@ -723,6 +733,7 @@ def test_dtype_names_and_type_strings_match_torch(m):
     assert m.tensor([1.0]).type("torch.LongTensor").dtype == np.int64
 
 
+@needs_torch
 def test_conv_transpose_modules_match_torch_layout_repr_and_outputs():
     for nd, kwargs in (
         (1, {"stride": 2, "padding": 1, "output_padding": 1}),
@@ -741,6 +752,7 @@ def test_conv_transpose_modules_match_torch_layout_repr_and_outputs():
         )
 
 
+@needs_torch
 def test_results_are_namedtuples_and_modules_repr_like_torch():
     x = mt.tensor([[3.0, 1.0, 2.0]])
     values, indices = x.sort()
@@ -780,6 +792,7 @@ ATTENTION = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
 @pytest.mark.parametrize("case", sorted(ATTENTION))
 def test_scaled_dot_product_attention_matches_torch(m, case):
@@ -863,6 +876,7 @@ def _mha_run(lib, batch_first, masks, unbatched):
     return [np.asarray(t.detach().numpy()) for t in [out, weights, *grads]]
 
 
+@needs_torch
 @pytest.mark.parametrize("m", [mt, mm], ids=["vector", "micro"])
 @pytest.mark.parametrize(
     "batch_first, masks, unbatched",
@@ -877,6 +891,7 @@ def test_multihead_attention_matches_torch(m, batch_first, masks, unbatched):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
 
 
+@needs_torch
 def test_multihead_attention_parameters_and_errors_match_torch():
     ours, theirs = mt.nn.MultiheadAttention(8, 2), torch.nn.MultiheadAttention(8, 2)
     assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
