@@ -304,11 +304,13 @@ class IndexOps:
         # amax / amin: the value with numpy, the gradient shared among the elements equal to it
         pick = np.maximum if reduce == "amax" else np.minimum
         data, src_data = np.asarray(base.numpy()), np.asarray(values.numpy())
-        fill = -np.inf if reduce == "amax" else np.inf
-        start = data.astype(np.float64) if base.dtype.kind == "f" else data.astype(np.float64)
-        start = np.where(keep, start, fill)
-        pick.at(start, positions, src_data)
-        exact = start.astype(base.dtype)
+        if base.dtype.kind == "f":
+            fill = -np.inf if reduce == "amax" else np.inf
+        else:  # integers: the dtype's extreme stands for "no value yet"
+            limits = np.iinfo(base.dtype) if base.dtype.kind in "iu" else np.iinfo(np.int64)
+            fill = limits.min if reduce == "amax" else limits.max
+        exact = np.where(keep, data, fill).astype(base.dtype)
+        pick.at(exact, positions, src_data.astype(base.dtype))
         if base.dtype.kind != "f":
             return self._constant(exact).reshape(self.shape)
         self_wins = keep & (data == exact)

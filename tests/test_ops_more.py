@@ -465,6 +465,18 @@ INTEGER_CASES = {
     "gather_int": lambda m: m.tensor([[1, 2], [3, 4]]).gather(1, m.tensor([[1], [0]])),
     "scatter_int": lambda m: m.zeros(4, dtype=m.int64).scatter(0, m.tensor([1, 3]), m.tensor([5, 6])),
     "scatter_add_int": lambda m: m.zeros(3, dtype=m.int64).scatter_add(0, m.tensor([1, 1]), m.tensor([5, 6])),
+    "scatter_reduce_amax_int": lambda m: m.tensor([5, -3, 2]).scatter_reduce(
+        0, m.tensor([1, 1, 2, 0]), m.tensor([4, -9, 7, 1]), "amax", include_self=False
+    ),
+    "scatter_reduce_amin_int": lambda m: m.tensor([5, -3, 2]).scatter_reduce(
+        0, m.tensor([1, 2]), m.tensor([4, -9]), "amin"
+    ),
+    "scatter_reduce_mean_int": lambda m: m.tensor([5, -3, 2]).scatter_reduce(
+        0, m.tensor([1, 1]), m.tensor([4, 8]), "mean"
+    ),
+    "scatter_reduce_mean_int_rounds_down": lambda m: m.tensor([5, -3, 2]).scatter_reduce(
+        0, m.tensor([1]), m.tensor([0]), "mean"
+    ),
     "masked_fill_int": lambda m: m.tensor([1, 2, 3]).masked_fill(m.tensor([True, False, True]), 9),
     "tril_int": lambda m: m.tensor([[1, 2], [3, 4]]).tril(),
     "repeat_int": lambda m: m.tensor([1, 2]).repeat(2),
