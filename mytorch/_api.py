@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from . import _dtype, _random
+from ._api_more import MoreAPI
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
 
 
-class EngineAPI:
+class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.py
     """The creation and math functions of one engine (``tensor_cls``, ``tensor``)."""
 
     def __init__(self, tensor_cls: type, tensor: Callable[..., Any]) -> None:

@@ -32,6 +32,9 @@ from ._graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 bool = bool_  # noqa: A001 - torch.bool
 float = float32  # noqa: A001 - torch.float
+int = int32  # noqa: A001 - torch.int
+short = int16
+half = float16
 
 
 def manual_seed(seed: int) -> None:
@@ -41,6 +44,6 @@ def manual_seed(seed: int) -> None:
 
 __all__ = [
     "bool", "bool_", "double", "float", "float16", "float32", "float64", "get_default_dtype",
-    "int8", "int16", "int32", "int64", "long", "set_default_dtype", "uint8",
+    "int", "short", "half", "int8", "int16", "int32", "int64", "long", "set_default_dtype", "uint8",
     "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "manual_seed",
 ]

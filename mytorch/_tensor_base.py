@@ -24,6 +24,11 @@ from typing import Any
 import numpy as np
 
 from . import _anomaly
+from ._ops_dtype import DtypeOps
+from ._ops_index import IndexOps
+from ._ops_math import MathOps
+from ._ops_scan import ScanOps
+from ._ops_shape import ShapeOps
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -144,7 +149,7 @@ def check_backward_gradient(output: Any, gradient: Any) -> None:
         )
 
 
-class TensorBase:
+class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     """Engine-independent part of the Tensor API (see module docstring)."""
 
     __slots__ = ()
@@ -335,11 +340,7 @@ class TensorBase:
     def __rmatmul__(self, other):
         return self._constant(other).matmul(self)
 
-    add = __add__
-    sub = __sub__
-    mul = __mul__
-    div = __truediv__
-    neg = __neg__
+    neg = __neg__  # add/sub/mul/div, with PyTorch's keyword arguments: _ops_math.MathOps
 
     def pow(self, exponent):
         return self._binary("pow", exponent)
@@ -442,18 +443,23 @@ class TensorBase:
         """How many elements each output element of a reduction over ``dims`` combines."""
         return self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
 
-    def sum(self, dim=None, keepdim: bool = False, *, axis=None):
-        return self._sum(self._reduce_dims(axis if dim is None else dim), keepdim)
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
+        """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch."""
+        x = self if dtype is None else self.to(dtype)
+        return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False, *, axis=None):
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
+        if dtype is not None:
+            return self.to(dtype).mean(dim, keepdim, axis=axis)
         dims = self._reduce_dims(axis if dim is None else dim)
         count = self._count(dims)
         total = self._sum(dims, keepdim)
         return total / count if count else total * math.nan
 
-    def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
+    def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None):
         """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+        dim = axis if dim is None else dim
         if unbiased is not None:
             correction = int(bool(unbiased))
         dims = self._reduce_dims(dim)
@@ -461,8 +467,9 @@ class TensorBase:
         centred = self - self.mean(dim=dims, keepdim=True)
         return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
 
-    def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
+    def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None):
         """Square root of ``var``; where it is 0 (equal values) the gradient is 0, as in PyTorch."""
+        dim = axis if dim is None else dim
         variance = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
         zero = np.asarray(variance.numpy()) == 0
         if not zero.any():
@@ -503,7 +510,7 @@ class TensorBase:
             index = np.expand_dims(index, d)
         return MaxResult(values, self._constant(index.astype(np.int64)))
 
-    def max(self, dim=None, keepdim: bool = False):
+    def max(self, dim=None, keepdim: bool = False, *, axis=None):
         """Max of all elements, or ``(values, indices)`` along ``dim``; a tensor argument: elementwise.
 
         Over all elements, tied maxima share the gradient (NaNs win, as in PyTorch); along
@@ -511,12 +518,12 @@ class TensorBase:
         """
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
-        return self._max_or_min(dim, keepdim, minimum=False)
+        return self._max_or_min(axis if dim is None else dim, keepdim, minimum=False)
 
-    def min(self, dim=None, keepdim: bool = False):
+    def min(self, dim=None, keepdim: bool = False, *, axis=None):
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
-        return self._max_or_min(dim, keepdim, minimum=True)
+        return self._max_or_min(axis if dim is None else dim, keepdim, minimum=True)
 
     def amax(self, dim=(), keepdim: bool = False):
         """Max over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly.
@@ -562,12 +569,14 @@ class TensorBase:
         axes = normalize_dims(dim, self.ndim)
         return axes if self.ndim else None
 
-    def all(self, dim=None, keepdim: bool = False):
-        """True where every element (along ``dim``) is nonzero; carries no gradient."""
+    def all(self, dim=None, keepdim: bool = False, *, axis=None):
+        """True where every element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
+        dim = axis if dim is None else dim
         return self._constant(np.asarray(np.all(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
 
-    def any(self, dim=None, keepdim: bool = False):
-        """True where some element (along ``dim``) is nonzero; carries no gradient."""
+    def any(self, dim=None, keepdim: bool = False, *, axis=None):
+        """True where some element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
+        dim = axis if dim is None else dim
         return self._constant(np.asarray(np.any(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):

@@ -50,7 +50,7 @@ from .._tensor_base import (
     normalize_index,
     numeric_array,
 )
-from . import arrays
+from . import arrays, pointwise
 from . import value as _v
 from .graph import Record, next_of, retain, run_backward
 from .value import Value
@@ -286,6 +286,14 @@ class Tensor(TensorBase):
             return Tensor._wrap(np.negative(self._values) if op == "neg" else np.abs(self._values))
         values = self._float_values()
         return self._compute(op, (self,), lambda: _UNARY[op](values))
+
+    def _pointwise(self, name: str) -> Tensor:
+        values = self._float_values()
+        return self._compute(name, (self,), lambda: pointwise.pointwise_values(values, name))
+
+    def _index_add(self, shape: tuple[int, ...], index: Any) -> Tensor:
+        values = self._float_values()
+        return self._compute("index_add", (self,), lambda: pointwise.index_add_values(values, shape, index))
 
     def _compare(self, fn: Any, other: Any) -> Tensor:
         other = self._operand(fn.__name__, other)

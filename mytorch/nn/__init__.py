@@ -15,9 +15,24 @@ Example:
 from . import functional, init
 from ._engine import engine  # noqa: F401
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
+from .activation_more import (
+    CELU,
+    ELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    ReLU6,
+    Softsign,
+    Tanhshrink,
+)
+from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
@@ -42,6 +57,7 @@ from .normalization import LayerNorm
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
 from .sparse import Embedding
+from .upsampling import Upsample
 
 __all__ = [
     "Module",
@@ -71,6 +87,21 @@ __all__ = [
     "Softplus",
     "Softmax",
     "LogSoftmax",
+    "ELU",
+    "SELU",
+    "CELU",
+    "Hardtanh",
+    "ReLU6",
+    "Hardsigmoid",
+    "Hardswish",
+    "Mish",
+    "Softsign",
+    "LogSigmoid",
+    "Tanhshrink",
+    "Upsample",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "MultiheadAttention",
     "MSELoss",
     "L1Loss",
     "CrossEntropyLoss",

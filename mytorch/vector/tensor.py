@@ -31,7 +31,7 @@ from .._tensor_base import (
     numeric_array,
 )
 from . import node as _node
-from . import ops
+from . import ops, pointwise
 
 _BINARY = {
     "add": ops.Add,
@@ -88,11 +88,8 @@ def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
         arr = data.data
     else:
         arr = numeric_array(data)
-        if (
-            dtype is None  # an explicit dtype casts once, from the exact float64 values
-            and arr.dtype == np.float64
-            and not isinstance(data, (np.ndarray, np.generic, TensorBase))
-        ):
+        python_float = not isinstance(data, (np.ndarray, np.generic, TensorBase))
+        if dtype is None and arr.dtype == np.float64 and python_float:
             arr = arr.astype(_dtype.get_default_dtype())
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
@@ -226,6 +223,13 @@ class Tensor(TensorBase):
 
     def _unary(self, op: str) -> Tensor:
         return _UNARY[op].apply(self)
+
+    def _pointwise(self, name: str) -> Tensor:
+        return pointwise.apply(self, name)
+
+    def _index_add(self, shape: tuple[int, ...], index: Any) -> Tensor:
+        return ops.IndexAdd.apply(self, shape=shape, index=index)
+
     def _compare(self, fn: Any, other: Any) -> Tensor:
         other = self._operand(fn.__name__, other)
         if _anomaly.enabled:

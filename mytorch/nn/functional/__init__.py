@@ -26,10 +26,27 @@ from ._activation import (
     softplus,
     tanh,
 )
+from ._activation_more import (
+    celu,
+    elu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    normalize,
+    relu6,
+    selu,
+    softsign,
+    tanhshrink,
+)
+from ._attention import scaled_dot_product_attention
 from ._conv import _conv1d_composite, _conv2d_composite, conv1d, conv2d
+from ._conv_transpose import conv_transpose1d, conv_transpose2d
 from ._dispatch import composite_only, fast_paths_enabled
 from ._dropout import dropout
 from ._erf import erf
+from ._interpolate import interpolate
 from ._loss import (
     _cross_entropy_composite,
     binary_cross_entropy,
@@ -67,6 +84,22 @@ __all__ = [
     "softmax",
     "log_softmax",
     "linear",
+    "elu",
+    "selu",
+    "celu",
+    "hardtanh",
+    "relu6",
+    "hardsigmoid",
+    "hardswish",
+    "mish",
+    "softsign",
+    "logsigmoid",
+    "tanhshrink",
+    "normalize",
+    "scaled_dot_product_attention",
+    "interpolate",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "conv1d",
     "conv2d",
     "max_pool2d",
