@@ -78,7 +78,7 @@ _NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex: what a tenso
 def numeric_array(data: Any) -> np.ndarray:
     """User data (a Tensor of either engine, an array, numbers, nested lists) as a numeric array."""
     if isinstance(data, TensorBase):
-        arr = np.asarray(data.numpy())
+        arr = np.asarray(data.data)
     elif isinstance(data, np.ndarray):
         arr = data
     else:
@@ -97,7 +97,7 @@ def normalize_index(index: Any) -> Any:
     out = []
     for i in items:
         if isinstance(i, TensorBase):
-            i = np.asarray(i.numpy())
+            i = np.asarray(i.data)
         elif isinstance(i, list):
             i = np.asarray(i)
         if isinstance(i, np.ndarray) and not (np.issubdtype(i.dtype, np.integer) or i.dtype == np.bool_):
@@ -183,10 +183,10 @@ class TensorBase:
                 f"a Tensor with {self.numel()} elements (shape {tuple(self.shape)}) "
                 "cannot be converted to a Python scalar"
             )
-        return self.numpy().reshape(()).item()
+        return self.data.reshape(()).item()
 
     def tolist(self) -> Any:
-        return self.numpy().tolist()
+        return self.data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -421,11 +421,11 @@ class TensorBase:
         if min is not None:
             lo = self._constant(min)
             broadcast_shapes("clamp (min)", tuple(self.shape), tuple(lo.shape))
-            out = type(self)._where(np.asarray((out < lo).numpy()), lo, out)
+            out = type(self)._where(np.asarray((out < lo).data), lo, out)
         if max is not None:
             hi = self._constant(max)
             broadcast_shapes("clamp (max)", tuple(self.shape), tuple(hi.shape))
-            out = type(self)._where(np.asarray((out > hi).numpy()), hi, out)
+            out = type(self)._where(np.asarray((out > hi).data), hi, out)
         return out
 
     def clip(self, min=None, max=None):  # noqa: A002 - torch's argument names
@@ -463,7 +463,7 @@ class TensorBase:
     def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None):
         """Square root of ``var``; where it is 0 (equal values) the gradient is 0, as in PyTorch."""
         variance = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
-        zero = np.asarray(variance.numpy()) == 0
+        zero = np.asarray(variance.data) == 0
         if not zero.any():
             return variance.sqrt()
         # sqrt'(0) is inf and inf * 0 is nan: PyTorch takes the gradient as 0 where std == 0.
@@ -497,7 +497,7 @@ class TensorBase:
         self._check_nonempty(name, (d,))
         values = self._max(d, keepdim, minimum)
         pick = np.argmin if minimum else np.argmax
-        index = pick(self.numpy(), axis=d)
+        index = pick(self.data, axis=d)
         if keepdim:
             index = np.expand_dims(index, d)
         return MaxResult(values, self._constant(index.astype(np.int64)))
@@ -543,7 +543,7 @@ class TensorBase:
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, pick, dim, keepdim):
-        data = self.numpy()
+        data = self.data
         if dim is None:
             self._check_nonempty(pick.__name__, None)
             return self._constant(np.asarray(pick(data), dtype=np.int64))
@@ -561,11 +561,11 @@ class TensorBase:
 
     def all(self, dim=None, keepdim: bool = False):
         """True where every element (along ``dim``) is nonzero; carries no gradient."""
-        return self._constant(np.asarray(np.all(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
+        return self._constant(np.asarray(np.all(self.data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def any(self, dim=None, keepdim: bool = False):
         """True where some element (along ``dim``) is nonzero; carries no gradient."""
-        return self._constant(np.asarray(np.any(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
+        return self._constant(np.asarray(np.any(self.data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):
         """``log(sum(exp(x)))`` over ``dim`` (an int or a tuple), without overflow.
@@ -581,7 +581,7 @@ class TensorBase:
             [0.6931471805599453, 1000.6931471805599]
         """
         dims = self._reduce_dims(dim)
-        data = np.asarray(self.numpy())
+        data = np.asarray(self.data)
         if not np.issubdtype(data.dtype, np.floating):
             data = data.astype(np.float64)
         shift = np.asarray(np.max(data, axis=dims, keepdims=True, initial=-np.inf))  # -inf if empty

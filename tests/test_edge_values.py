@@ -168,12 +168,12 @@ def _run(m: Any, case: Case) -> tuple[np.ndarray, list[np.ndarray]]:
     is_torch = m.__name__ == "torch"
     inputs = [m.tensor(x, dtype=m.float64, requires_grad=case.grads is not None) for x in case.inputs]
     out = case.fn(m, *inputs)
-    out_np = np.asarray(out.detach().numpy() if is_torch else out.numpy())
+    out_np = np.asarray(out.detach().numpy())
     if case.grads is None:
         assert not out.requires_grad, f"{case.name}: the result should carry no gradient"
         return out_np, []
     out.sum().backward()
-    return out_np, [np.asarray(t.grad.numpy(), dtype=np.float64) for t in inputs]
+    return out_np, [np.asarray(t.grad.detach().numpy(), dtype=np.float64) for t in inputs]
 
 
 def _assert_same(actual: Any, expected: Any, what: str, signed_zeros: bool) -> None:

@@ -37,8 +37,8 @@ def _run(fn, arrays, seed=0, constants=0):
     values = out[0] if isinstance(out, tuple) else out
     g = _rand(*values.shape, seed=seed + 99)
     values.backward(mt.tensor(g))
-    grads = [None if t.grad is None else t.grad.numpy().copy() for t in tensors]
-    return out, values.numpy().copy(), grads
+    grads = [None if t.grad is None else t.grad.detach().numpy().copy() for t in tensors]
+    return out, values.detach().numpy().copy(), grads
 
 
 def _records(out, name):
@@ -81,7 +81,7 @@ def _compare(fn, arrays, node_name, torch_fn=None, seed=0, constants=0):
         tvalues.backward(torch.tensor(_rand(*value.shape, seed=seed + 99)))
         for i, (a, t) in enumerate(zip(grads, ts)):
             if t.grad is not None:
-                np.testing.assert_allclose(a, t.grad.numpy(), rtol=RTOL, atol=ATOL,
+                np.testing.assert_allclose(a, t.grad.detach().numpy(), rtol=RTOL, atol=ATOL,
                                            err_msg=f"grad {i} vs torch")
     return out
 
@@ -111,11 +111,11 @@ def test_linear_input_used_twice_accumulates_fresh_gradients():
     x = mt.tensor(_rand(3, 4), requires_grad=True)
     w1, w2 = mt.tensor(_rand(2, 4, seed=1)), mt.tensor(_rand(5, 4, seed=2))
     (F.linear(x, w1).sum() + F.linear(x, w2).sum()).backward()
-    expected = np.broadcast_to(w1.numpy().sum(0) + w2.numpy().sum(0), (3, 4))
-    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=RTOL)
-    first = x.grad.numpy().copy()
+    expected = np.broadcast_to(w1.detach().numpy().sum(0) + w2.detach().numpy().sum(0), (3, 4))
+    np.testing.assert_allclose(x.grad.detach().numpy(), expected, rtol=RTOL)
+    first = x.grad.detach().numpy().copy()
     F.linear(x, w1).sum().backward()  # accumulates into the leaf's own array
-    np.testing.assert_allclose(x.grad.numpy(), first + w1.numpy().sum(0), rtol=RTOL)
+    np.testing.assert_allclose(x.grad.detach().numpy(), first + w1.detach().numpy().sum(0), rtol=RTOL)
 
 
 # --------------------------------------------------------------- convolution
@@ -193,8 +193,8 @@ def test_conv2d_gradient_of_input_only_and_of_weight_only():
     with F.composite_only():
         xc, wc = mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)
         F.conv2d(xc, wc, padding=1).sum().backward()
-    np.testing.assert_allclose(xt.grad.numpy(), xc.grad.numpy(), rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(wt.grad.numpy(), wc.grad.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(xt.grad.detach().numpy(), xc.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(wt.grad.detach().numpy(), wc.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
 
 
 def test_conv2d_retain_graph_backward_twice_doubles_the_gradients():
@@ -202,10 +202,10 @@ def test_conv2d_retain_graph_backward_twice_doubles_the_gradients():
     w = mt.tensor(_rand(3, 2, 3, 3, seed=1), requires_grad=True)
     loss = (F.conv2d(x, w, padding=1) ** 2).sum()
     loss.backward(retain_graph=True)
-    gx, gw = x.grad.numpy().copy(), w.grad.numpy().copy()
+    gx, gw = x.grad.detach().numpy().copy(), w.grad.detach().numpy().copy()
     loss.backward()
-    np.testing.assert_allclose(x.grad.numpy(), 2 * gx, rtol=RTOL)
-    np.testing.assert_allclose(w.grad.numpy(), 2 * gw, rtol=RTOL)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * gx, rtol=RTOL)
+    np.testing.assert_allclose(w.grad.detach().numpy(), 2 * gw, rtol=RTOL)
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
 
@@ -269,9 +269,9 @@ def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum_only():
                    torch_fn=lambda x: _tf().max_pool2d(x, 2))
     xt = mt.tensor(x, requires_grad=True)
     F.max_pool2d(xt, 2).sum().backward()
-    windows = xt.grad.numpy().reshape(2, 3, 3, 2, 3, 2)
+    windows = xt.grad.detach().numpy().reshape(2, 3, 3, 2, 3, 2)
     assert (np.count_nonzero(windows, axis=(3, 5)) == 1).all()
-    assert xt.grad.numpy()[0, 0, 0, 0] == 1.0 and xt.grad.numpy()[0, 0, :2, :2].sum() == 1.0
+    assert xt.grad.detach().numpy()[0, 0, 0, 0] == 1.0 and xt.grad.detach().numpy()[0, 0, :2, :2].sum() == 1.0
     assert out.shape == (2, 3, 3, 3)
 
 
@@ -280,8 +280,8 @@ def test_max_pool2d_return_indices_match_torch():
     x = np.maximum(_rand(2, 2, 7, 6), 0.0)
     values, indices = F.max_pool2d(mt.tensor(x), (2, 3), return_indices=True)
     tvalues, tindices = torch.nn.functional.max_pool2d(torch.tensor(x), (2, 3), return_indices=True)
-    np.testing.assert_array_equal(values.numpy(), tvalues.numpy())
-    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+    np.testing.assert_array_equal(values.detach().numpy(), tvalues.detach().numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), tindices.detach().numpy())
     assert indices.dtype == np.int64
 
 
@@ -294,8 +294,8 @@ def test_overlapping_or_padded_pooling_falls_back_to_the_composite():
     assert fused.avg_pool2d(mt.tensor(_rand(1, 1, 5, 5)), 2, ceil_mode=True) is NotImplemented
     out = F.max_pool2d(x, 3, stride=2)  # still correct, through the composite
     torch = pytest.importorskip("torch")
-    expected = torch.nn.functional.max_pool2d(torch.tensor(x.numpy()), 3, stride=2)
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=RTOL)
+    expected = torch.nn.functional.max_pool2d(torch.tensor(x.detach().numpy()), 3, stride=2)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=RTOL)
 
 
 # --------------------------------------------------------------- cross-entropy
@@ -351,18 +351,18 @@ def test_cross_entropy_class_probabilities(reduction, weighted, smoothing, shape
     g = _rand(*out.shape, seed=8)
     out.backward(mt.tensor(g))
     with F.composite_only():
-        xc = mt.tensor(x.numpy(), requires_grad=True)
+        xc = mt.tensor(x.detach().numpy(), requires_grad=True)
         cout = F.cross_entropy(xc, mt.tensor(p), **args)
         cout.backward(mt.tensor(g))
-    np.testing.assert_allclose(out.numpy(), cout.numpy(), rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(x.grad.numpy(), xc.grad.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out.detach().numpy(), cout.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(x.grad.detach().numpy(), xc.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
     torch = pytest.importorskip("torch")
-    xt = torch.tensor(x.numpy(), requires_grad=True)
+    xt = torch.tensor(x.detach().numpy(), requires_grad=True)
     targs = dict(kwargs, weight=None if weight is None else torch.tensor(weight))
     tout = torch.nn.functional.cross_entropy(xt, torch.tensor(p), **targs)
     tout.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
 
 
 def test_cross_entropy_all_targets_ignored_gives_nan_loss_and_zero_gradient():
@@ -370,7 +370,7 @@ def test_cross_entropy_all_targets_ignored_gives_nan_loss_and_zero_gradient():
     loss = F.cross_entropy(x, mt.tensor([-100, -100, -100]))
     assert loss.grad_fn.name() == "CrossEntropyLossBackward" and np.isnan(loss.item())
     loss.backward()
-    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4)))
+    np.testing.assert_array_equal(x.grad.detach().numpy(), np.zeros((3, 4)))
 
 
 def test_cross_entropy_declines_legacy_arguments_and_differentiable_targets():
@@ -444,7 +444,7 @@ def test_cross_entropy_extreme_logits_stay_finite():
     loss = F.cross_entropy(x, mt.tensor([1, 1]))
     loss.backward()
     np.testing.assert_allclose(loss.item(), 1000.0, rtol=1e-12)  # (2000 + 0) / 2
-    np.testing.assert_allclose(x.grad.numpy(), [[0.5, -0.5, 0.0], [0.0, 0.0, 0.0]], atol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), [[0.5, -0.5, 0.0], [0.0, 0.0, 0.0]], atol=1e-12)
 
 
 # --------------------------------------------------------------- double backward (create_graph)
@@ -474,7 +474,7 @@ def _second_order(fn, arrays):
     firsts = mt.autograd.grad([out], ts, grad_outputs=[g], create_graph=True)
     total = sum((f * f).sum() for f in firsts)
     total.backward()
-    return out.grad_fn.name(), [None if t.grad is None else t.grad.numpy() for t in ts + [g]]
+    return out.grad_fn.name(), [None if t.grad is None else t.grad.detach().numpy() for t in ts + [g]]
 
 
 @pytest.mark.parametrize("name", sorted(DOUBLE_CASES))
@@ -513,7 +513,7 @@ def test_small_cnn_step_matches_composite_and_torch_float32():
         loss = model(mt.tensor(x), *ps, F, mt.tensor(t))
         loss.backward()
         assert loss.dtype == np.float32 and all(p.grad.dtype == np.float32 for p in ps)
-        return loss.item(), [p.grad.numpy() for p in ps]
+        return loss.item(), [p.grad.detach().numpy() for p in ps]
 
     loss, grads = ours()
     with F.composite_only():
@@ -527,7 +527,7 @@ def test_small_cnn_step_matches_composite_and_torch_float32():
     tloss.backward()
     np.testing.assert_allclose(loss, tloss.item(), rtol=1e-5)
     for a, p in zip(grads, tps):
-        np.testing.assert_allclose(a, p.grad.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(a, p.grad.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 # --------------------------------------------------------------- engine fast paths the fused ops rely on
@@ -538,13 +538,13 @@ def test_relu_matches_torch_relu_on_special_values(dtype):
     """NaN stays NaN as in torch.relu; negatives, -inf and tiny negatives give 0; the rest pass."""
     special = np.array([np.nan, -np.inf, np.inf, 1.5, -2.5, 1e-30, -1e-30, 0.0, 3.0], dtype)
     a = np.concatenate([special, _rand(6000).astype(dtype)]).reshape(3, -1).T  # non-contiguous, large
-    out = mt.tensor(a).relu().numpy()
+    out = mt.tensor(a).relu().detach().numpy()
     expected = np.where(np.isnan(a), a, np.where(a > 0, a, np.zeros((), dtype)))
     assert out.dtype == dtype and out.shape == expected.shape
     np.testing.assert_array_equal(out, expected)  # NaNs compare equal in assert_array_equal
     torch = pytest.importorskip("torch")
     if dtype != np.float16:
-        np.testing.assert_array_equal(out, torch.relu(torch.from_numpy(np.ascontiguousarray(a))).numpy())
+        np.testing.assert_array_equal(out, torch.relu(torch.from_numpy(np.ascontiguousarray(a))).detach().numpy())
 
 
 @pytest.mark.parametrize("op", ["add", "radd", "sub", "rsub", "mul", "rmul", "div", "rdiv", "rpow"])
@@ -555,7 +555,7 @@ def test_python_float_operands_give_the_same_bits_as_numpy(op):
     fns = {"add": lambda x: x + s, "radd": lambda x: s + x, "sub": lambda x: x - s, "rsub": lambda x: s - x,
            "mul": lambda x: x * s, "rmul": lambda x: s * x, "div": lambda x: x / s, "rdiv": lambda x: s / x,
            "rpow": lambda x: s**x}
-    out = fns[op](mt.tensor(a)).numpy()
+    out = fns[op](mt.tensor(a)).detach().numpy()
     expected = fns[op](a)  # numpy with a Python float: cast to float32 first (NEP 50)
     assert out.dtype == expected.dtype == np.float32
     np.testing.assert_array_equal(out, expected)
@@ -569,8 +569,8 @@ def test_backward_visits_a_shared_node_after_all_its_consumers():
     w = y * y
     out = (z + w + y + (z * 3.0)).sum()
     out.backward()
-    yv = 2 * x.numpy()
-    np.testing.assert_allclose(x.grad.numpy(), 2 * (4 * np.exp(yv) + 2 * yv + 1), rtol=1e-12)
+    yv = 2 * x.detach().numpy()
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * (4 * np.exp(yv) + 2 * yv + 1), rtol=1e-12)
 
 
 def test_autograd_grad_of_several_dependent_outputs():
@@ -578,7 +578,7 @@ def test_autograd_grad_of_several_dependent_outputs():
     y = x * x
     z = (y * 3.0).sum()
     (gx,) = mt.autograd.grad([y, z], [x], grad_outputs=[mt.ones(3, dtype=mt.float64), mt.tensor(2.0)])
-    np.testing.assert_allclose(gx.numpy(), 2 * x.numpy() * (1 + 6), rtol=1e-12)
+    np.testing.assert_allclose(gx.detach().numpy(), 2 * x.detach().numpy() * (1 + 6), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["linear", "cross_entropy", "max_pool2d"])
@@ -592,6 +592,6 @@ def test_fused_retain_graph_backward_twice_doubles_the_gradient(name):
     else:
         loss = (F.max_pool2d(x, 2) ** 2).sum()
     loss.backward(retain_graph=True)
-    first = x.grad.numpy().copy()
+    first = x.grad.detach().numpy().copy()
     loss.backward()
-    np.testing.assert_allclose(x.grad.numpy(), 2 * first, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * first, rtol=1e-12)
