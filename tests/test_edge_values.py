@@ -165,7 +165,6 @@ IDS = [c.name for c in CASES]
 
 def _run(m: Any, case: Case) -> tuple[np.ndarray, list[np.ndarray]]:
     """Output and gradients of ``case`` on library ``m``, as float64 (or int/bool) numpy arrays."""
-    is_torch = m.__name__ == "torch"
     inputs = [m.tensor(x, dtype=m.float64, requires_grad=case.grads is not None) for x in case.inputs]
     out = case.fn(m, *inputs)
     out_np = np.asarray(out.detach().numpy())
@@ -173,7 +172,7 @@ def _run(m: Any, case: Case) -> tuple[np.ndarray, list[np.ndarray]]:
         assert not out.requires_grad, f"{case.name}: the result should carry no gradient"
         return out_np, []
     out.sum().backward()
-    return out_np, [np.asarray(t.grad.detach().numpy(), dtype=np.float64) for t in inputs]
+    return out_np, [np.asarray(t.grad.numpy(), dtype=np.float64) for t in inputs]
 
 
 def _assert_same(actual: Any, expected: Any, what: str, signed_zeros: bool) -> None:

@@ -35,14 +35,15 @@ def check(ours_fn, torch_fn, x, target, seed=0, **kwargs):
     theirs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
     out, tout = ours_fn(xm, tm, **ours), torch_fn(xt, tt, **theirs)
     assert tuple(out.shape) == tuple(tout.shape)
-    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg="loss")
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL,
+                               err_msg="loss")
     g = np.random.default_rng(seed + 7).standard_normal(tuple(out.shape))
     out.backward(mt.tensor(g))
     tout.backward(torch.tensor(g))
-    np.testing.assert_allclose(xm.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg="input grad")
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg="input grad")
     if floating:
         np.testing.assert_allclose(
-            tm.grad.detach().numpy(), tt.grad.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg="target grad"
+            tm.grad.numpy(), tt.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg="target grad"
         )
 
 
@@ -203,7 +204,7 @@ def test_bce_with_logits_extreme_logits_are_finite():
     loss = F.binary_cross_entropy_with_logits(x, t, reduction="none")
     np.testing.assert_allclose(loss.detach().numpy(), [1e4, 1e4, 0.0, 0.0], atol=1e-12)
     loss.sum().backward()
-    np.testing.assert_allclose(x.grad.detach().numpy(), [1.0, -1.0, 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, -1.0, 0.0, 0.0], atol=1e-12)
 
 
 # --------------------------------------------------------------- bad input

@@ -31,7 +31,8 @@ def compare(ours_fn, torch_fn, *arrays, grad=None, seed=0):
     ms = [mt.tensor(a, dtype=a.dtype, requires_grad=g) for a, g in zip(arrays, grad)]
     ts = [torch.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
     out, tout = ours_fn(*ms), torch_fn(*ts)
-    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg="forward")
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL,
+                               err_msg="forward")
     assert tuple(out.shape) == tuple(tout.shape)
     g = np.random.default_rng(seed + 100).standard_normal(tuple(out.shape))
     out.backward(mt.tensor(g))
@@ -39,7 +40,7 @@ def compare(ours_fn, torch_fn, *arrays, grad=None, seed=0):
     for i, (m, t) in enumerate(zip(ms, ts)):
         if grad[i]:
             np.testing.assert_allclose(
-                m.grad.detach().numpy(), t.grad.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg=f"grad {i}"
+                m.grad.numpy(), t.grad.numpy(), rtol=RTOL, atol=ATOL, err_msg=f"grad {i}"
             )
     return out
 
@@ -55,7 +56,7 @@ def test_erf_matches_math_erf_to_float64_precision_with_exact_gradient():
     ref = np.array([math.erf(v) for v in xs])
     np.testing.assert_allclose(y.detach().numpy(), ref, rtol=0, atol=5e-16)  # within ~2 ulp of 1
     dref = 2 / math.sqrt(math.pi) * np.exp(-(xs**2))
-    np.testing.assert_allclose(x.grad.detach().numpy(), dref, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(x.grad.numpy(), dref, rtol=1e-13, atol=1e-300)
 
 
 def test_erf_keeps_float32():
@@ -116,7 +117,7 @@ def test_inplace_relu_backpropagates_as_torch(how):
         out = apply(a @ b)
         (out * lib.tensor(_x(4, 5, seed=3))).sum().backward()
     for m, t in zip(ours, theirs):
-        np.testing.assert_allclose(m.grad.detach().numpy(), t.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=RTOL, atol=ATOL)
 
 
 @pytest.mark.parametrize(
@@ -320,7 +321,8 @@ def test_embedding_functional_with_padding_and_max_norm():
     out = F.embedding(mt.tensor(index), ours, max_norm=1.0)
     tout = TF.embedding(torch.tensor(index), theirs, max_norm=1.0)
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)  # renormalised in place, both
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(),
+                               rtol=1e-12)  # renormalised in place, both
 
 
 def test_embedding_index_out_of_range():
@@ -330,8 +332,8 @@ def test_embedding_index_out_of_range():
 
 def test_one_hot():
     t = np.array([[0, 3], [2, 1]])
-    np.testing.assert_array_equal(F.one_hot(mt.tensor(t)).detach().numpy(), TF.one_hot(torch.tensor(t)).detach().numpy())
-    np.testing.assert_array_equal(F.one_hot(mt.tensor(t), 6).detach().numpy(), TF.one_hot(torch.tensor(t), 6).detach().numpy())
+    np.testing.assert_array_equal(F.one_hot(mt.tensor(t)).numpy(), TF.one_hot(torch.tensor(t)).numpy())
+    np.testing.assert_array_equal(F.one_hot(mt.tensor(t), 6).numpy(), TF.one_hot(torch.tensor(t), 6).numpy())
 
 
 def test_dropout_same_seed_same_mask_and_probability_edges():
@@ -402,7 +404,7 @@ def test_fast_path_agrees_with_composite(name, call, shapes):
         else:
             out = call(*ts)
         out.backward(mt.tensor(np.random.default_rng(5).standard_normal(tuple(out.shape))))
-        results.append([out.detach().numpy()] + [t.grad.detach().numpy() if t.grad is not None else None for t in ts])
+        results.append([out.detach().numpy()] + [t.grad.numpy() if t.grad is not None else None for t in ts])
     for fast, slow in zip(*results):
         if slow is not None:
             np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)

@@ -37,7 +37,7 @@ def _run(fn, arrays, seed=0, constants=0):
     values = out[0] if isinstance(out, tuple) else out
     g = _rand(*values.shape, seed=seed + 99)
     values.backward(mt.tensor(g))
-    grads = [None if t.grad is None else t.grad.detach().numpy().copy() for t in tensors]
+    grads = [None if t.grad is None else t.grad.numpy().copy() for t in tensors]
     return out, values.detach().numpy().copy(), grads
 
 
@@ -81,7 +81,7 @@ def _compare(fn, arrays, node_name, torch_fn=None, seed=0, constants=0):
         tvalues.backward(torch.tensor(_rand(*value.shape, seed=seed + 99)))
         for i, (a, t) in enumerate(zip(grads, ts)):
             if t.grad is not None:
-                np.testing.assert_allclose(a, t.grad.detach().numpy(), rtol=RTOL, atol=ATOL,
+                np.testing.assert_allclose(a, t.grad.numpy(), rtol=RTOL, atol=ATOL,
                                            err_msg=f"grad {i} vs torch")
     return out
 
@@ -112,10 +112,10 @@ def test_linear_input_used_twice_accumulates_fresh_gradients():
     w1, w2 = mt.tensor(_rand(2, 4, seed=1)), mt.tensor(_rand(5, 4, seed=2))
     (F.linear(x, w1).sum() + F.linear(x, w2).sum()).backward()
     expected = np.broadcast_to(w1.detach().numpy().sum(0) + w2.detach().numpy().sum(0), (3, 4))
-    np.testing.assert_allclose(x.grad.detach().numpy(), expected, rtol=RTOL)
-    first = x.grad.detach().numpy().copy()
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=RTOL)
+    first = x.grad.numpy().copy()
     F.linear(x, w1).sum().backward()  # accumulates into the leaf's own array
-    np.testing.assert_allclose(x.grad.detach().numpy(), first + w1.detach().numpy().sum(0), rtol=RTOL)
+    np.testing.assert_allclose(x.grad.numpy(), first + w1.detach().numpy().sum(0), rtol=RTOL)
 
 
 # --------------------------------------------------------------- convolution
@@ -193,8 +193,8 @@ def test_conv2d_gradient_of_input_only_and_of_weight_only():
     with F.composite_only():
         xc, wc = mt.tensor(x, requires_grad=True), mt.tensor(w, requires_grad=True)
         F.conv2d(xc, wc, padding=1).sum().backward()
-    np.testing.assert_allclose(xt.grad.detach().numpy(), xc.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(wt.grad.detach().numpy(), wc.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(xt.grad.numpy(), xc.grad.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(wt.grad.numpy(), wc.grad.numpy(), rtol=RTOL, atol=ATOL)
 
 
 def test_conv2d_retain_graph_backward_twice_doubles_the_gradients():
@@ -202,10 +202,10 @@ def test_conv2d_retain_graph_backward_twice_doubles_the_gradients():
     w = mt.tensor(_rand(3, 2, 3, 3, seed=1), requires_grad=True)
     loss = (F.conv2d(x, w, padding=1) ** 2).sum()
     loss.backward(retain_graph=True)
-    gx, gw = x.grad.detach().numpy().copy(), w.grad.detach().numpy().copy()
+    gx, gw = x.grad.numpy().copy(), w.grad.numpy().copy()
     loss.backward()
-    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * gx, rtol=RTOL)
-    np.testing.assert_allclose(w.grad.detach().numpy(), 2 * gw, rtol=RTOL)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * gx, rtol=RTOL)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * gw, rtol=RTOL)
     with pytest.raises(RuntimeError, match="second time"):
         loss.backward()
 
@@ -269,9 +269,9 @@ def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum_only():
                    torch_fn=lambda x: _tf().max_pool2d(x, 2))
     xt = mt.tensor(x, requires_grad=True)
     F.max_pool2d(xt, 2).sum().backward()
-    windows = xt.grad.detach().numpy().reshape(2, 3, 3, 2, 3, 2)
+    windows = xt.grad.numpy().reshape(2, 3, 3, 2, 3, 2)
     assert (np.count_nonzero(windows, axis=(3, 5)) == 1).all()
-    assert xt.grad.detach().numpy()[0, 0, 0, 0] == 1.0 and xt.grad.detach().numpy()[0, 0, :2, :2].sum() == 1.0
+    assert xt.grad.numpy()[0, 0, 0, 0] == 1.0 and xt.grad.numpy()[0, 0, :2, :2].sum() == 1.0
     assert out.shape == (2, 3, 3, 3)
 
 
@@ -355,14 +355,14 @@ def test_cross_entropy_class_probabilities(reduction, weighted, smoothing, shape
         cout = F.cross_entropy(xc, mt.tensor(p), **args)
         cout.backward(mt.tensor(g))
     np.testing.assert_allclose(out.detach().numpy(), cout.detach().numpy(), rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(x.grad.detach().numpy(), xc.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(x.grad.numpy(), xc.grad.numpy(), rtol=RTOL, atol=ATOL)
     torch = pytest.importorskip("torch")
     xt = torch.tensor(x.detach().numpy(), requires_grad=True)
     targs = dict(kwargs, weight=None if weight is None else torch.tensor(weight))
     tout = torch.nn.functional.cross_entropy(xt, torch.tensor(p), **targs)
     tout.backward(torch.tensor(g))
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
-    np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=RTOL, atol=ATOL)
 
 
 def test_cross_entropy_all_targets_ignored_gives_nan_loss_and_zero_gradient():
@@ -370,7 +370,7 @@ def test_cross_entropy_all_targets_ignored_gives_nan_loss_and_zero_gradient():
     loss = F.cross_entropy(x, mt.tensor([-100, -100, -100]))
     assert loss.grad_fn.name() == "CrossEntropyLossBackward" and np.isnan(loss.item())
     loss.backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), np.zeros((3, 4)))
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4)))
 
 
 def test_cross_entropy_declines_legacy_arguments_and_differentiable_targets():
@@ -444,7 +444,7 @@ def test_cross_entropy_extreme_logits_stay_finite():
     loss = F.cross_entropy(x, mt.tensor([1, 1]))
     loss.backward()
     np.testing.assert_allclose(loss.item(), 1000.0, rtol=1e-12)  # (2000 + 0) / 2
-    np.testing.assert_allclose(x.grad.detach().numpy(), [[0.5, -0.5, 0.0], [0.0, 0.0, 0.0]], atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), [[0.5, -0.5, 0.0], [0.0, 0.0, 0.0]], atol=1e-12)
 
 
 # --------------------------------------------------------------- double backward (create_graph)
@@ -474,7 +474,7 @@ def _second_order(fn, arrays):
     firsts = mt.autograd.grad([out], ts, grad_outputs=[g], create_graph=True)
     total = sum((f * f).sum() for f in firsts)
     total.backward()
-    return out.grad_fn.name(), [None if t.grad is None else t.grad.detach().numpy() for t in ts + [g]]
+    return out.grad_fn.name(), [None if t.grad is None else t.grad.numpy() for t in ts + [g]]
 
 
 @pytest.mark.parametrize("name", sorted(DOUBLE_CASES))
@@ -513,7 +513,7 @@ def test_small_cnn_step_matches_composite_and_torch_float32():
         loss = model(mt.tensor(x), *ps, F, mt.tensor(t))
         loss.backward()
         assert loss.dtype == np.float32 and all(p.grad.dtype == np.float32 for p in ps)
-        return loss.item(), [p.grad.detach().numpy() for p in ps]
+        return loss.item(), [p.grad.numpy() for p in ps]
 
     loss, grads = ours()
     with F.composite_only():
@@ -527,7 +527,7 @@ def test_small_cnn_step_matches_composite_and_torch_float32():
     tloss.backward()
     np.testing.assert_allclose(loss, tloss.item(), rtol=1e-5)
     for a, p in zip(grads, tps):
-        np.testing.assert_allclose(a, p.grad.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(a, p.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
 # --------------------------------------------------------------- engine fast paths the fused ops rely on
@@ -544,7 +544,7 @@ def test_relu_matches_torch_relu_on_special_values(dtype):
     np.testing.assert_array_equal(out, expected)  # NaNs compare equal in assert_array_equal
     torch = pytest.importorskip("torch")
     if dtype != np.float16:
-        np.testing.assert_array_equal(out, torch.relu(torch.from_numpy(np.ascontiguousarray(a))).detach().numpy())
+        np.testing.assert_array_equal(out, torch.relu(torch.from_numpy(np.ascontiguousarray(a))).numpy())
 
 
 @pytest.mark.parametrize("op", ["add", "radd", "sub", "rsub", "mul", "rmul", "div", "rdiv", "rpow"])
@@ -570,7 +570,7 @@ def test_backward_visits_a_shared_node_after_all_its_consumers():
     out = (z + w + y + (z * 3.0)).sum()
     out.backward()
     yv = 2 * x.detach().numpy()
-    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * (4 * np.exp(yv) + 2 * yv + 1), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (4 * np.exp(yv) + 2 * yv + 1), rtol=1e-12)
 
 
 def test_autograd_grad_of_several_dependent_outputs():
@@ -592,6 +592,6 @@ def test_fused_retain_graph_backward_twice_doubles_the_gradient(name):
     else:
         loss = (F.max_pool2d(x, 2) ** 2).sum()
     loss.backward(retain_graph=True)
-    first = x.grad.detach().numpy().copy()
+    first = x.grad.numpy().copy()
     loss.backward()
-    np.testing.assert_allclose(x.grad.detach().numpy(), 2 * first, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first, rtol=1e-12)

@@ -58,13 +58,14 @@ def compare(engine, name, args, grad, **kwargs):
         warnings.simplefilter("ignore")  # kl_div's note on reduction='mean'
         tout = getattr(TF, name)(*theirs_args, **theirs_kw)
     assert tuple(out.shape) == tuple(tout.shape)
-    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg="value")
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL,
+                               err_msg="value")
     g = _rng(11).standard_normal(tuple(out.shape))
     out.backward(engine.tensor(g, dtype=engine.float64))
     tout.backward(torch.tensor(g))
     for i in grad:
         assert ours_args[i].grad is not None, f"no gradient for argument {i}"
-        np.testing.assert_allclose(ours_args[i].grad.detach().numpy(), theirs_args[i].grad.detach().numpy(), rtol=RTOL,
+        np.testing.assert_allclose(ours_args[i].grad.numpy(), theirs_args[i].grad.numpy(), rtol=RTOL,
                                    atol=ATOL, err_msg=f"gradient of argument {i}")
     return out
 
@@ -301,7 +302,7 @@ def test_modules_match_torch(engine, name, kwargs, nargs):
     np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
     out.sum().backward()
     tout.sum().backward()
-    np.testing.assert_allclose(ta[0].grad.detach().numpy(), tt[0].grad.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(ta[0].grad.numpy(), tt[0].grad.numpy(), rtol=RTOL, atol=ATOL)
     assert ours.reduction == theirs.reduction
 
 

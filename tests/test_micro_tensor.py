@@ -186,7 +186,7 @@ def test_in_place_on_non_leaf_matches_torch():
         y[0] = w[0] * 4
         y.relu_()
         (y * m.tensor([1.0, 2.0, 3.0], dtype=m.float64)).sum().backward()
-        return [y.detach().numpy().tolist(), x.grad.detach().numpy().tolist(), w.grad.detach().numpy().tolist()]
+        return [y.detach().numpy().tolist(), x.grad.numpy().tolist(), w.grad.numpy().tolist()]
 
     ours = run(mm, lambda v: mm.tensor(v, requires_grad=True))
     theirs = run(torch, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
@@ -245,7 +245,7 @@ def test_softmax_and_log_softmax_are_stable_for_large_logits():
     np.testing.assert_allclose(lp.detach().numpy(), expected_lp, rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(p.detach().numpy(), np.exp(expected_lp), rtol=1e-13, atol=1e-300)
     (p[:, 0].sum() + lp[:, 2].sum()).backward()
-    assert np.all(np.isfinite(x.grad.detach().numpy()))
+    assert np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_same_seed_same_numbers_on_both_engines(float64_vector):
@@ -253,7 +253,8 @@ def test_same_seed_same_numbers_on_both_engines(float64_vector):
     for m in (mm, mt):
         m.manual_seed(7)
         lin = m.nn.Linear(3, 2)
-        results.append([m.randn(2, 3).detach().numpy(), m.rand(4).detach().numpy(), lin.weight.detach().numpy(), lin.bias.detach().numpy(),
+        results.append([m.randn(2, 3).numpy(), m.rand(4).numpy(), lin.weight.detach().numpy(),
+                       lin.bias.detach().numpy(),
                         m.randperm(5).detach().numpy(), m.randint(0, 9, (3,)).detach().numpy()])
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
@@ -321,8 +322,8 @@ def test_function_gradients_match_the_composite():
     (out * mm.tensor([1.0, -3.0])).sum().backward()
     np.testing.assert_allclose(out.detach().numpy(), (a0 * b0).sum(axis=1) * 2.0, rtol=1e-14)
     weights = np.array([[1.0], [-3.0]]) * 2.0
-    np.testing.assert_allclose(a.grad.detach().numpy(), weights * b0, rtol=1e-14)
-    np.testing.assert_allclose(b.grad.detach().numpy(), weights * a0, rtol=1e-14)
+    np.testing.assert_allclose(a.grad.numpy(), weights * b0, rtol=1e-14)
+    np.testing.assert_allclose(b.grad.numpy(), weights * a0, rtol=1e-14)
 
 
 # ---------------------------------------------------------------- nn on the micro engine
@@ -335,9 +336,10 @@ def test_linear_forward_backward_and_sgd_step_match_vector(float64_vector):
         opt = m.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9)
         loss = m.nn.functional.mse_loss(layer(m.tensor(x)), m.zeros(4, 2))
         loss.backward()
-        grads = [p.grad.detach().numpy().copy() for p in layer.parameters()]
+        grads = [p.grad.numpy().copy() for p in layer.parameters()]
         opt.step()
-        results.append([loss.detach().numpy(), *grads, *[p.detach().numpy().copy() for p in layer.parameters()]])
+        results.append([loss.detach().numpy(), *grads,
+                       *[p.detach().numpy().copy() for p in layer.parameters()]])
     assert isinstance(mm.nn.Linear(1, 1).weight, mm.Tensor)
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -102,7 +102,8 @@ def test_state_matches_torch(name, kw):
             if key == "step":
                 assert ours[key] == value.item() == STEPS
             else:
-                np.testing.assert_allclose(ours[key], value.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=key)
+                np.testing.assert_allclose(ours[key], value.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                           err_msg=key)
     for g, tg in zip(opt.state_dict()["param_groups"], topt.state_dict()["param_groups"]):
         assert {k: tg[k] for k in g} == g
 
@@ -249,7 +250,8 @@ def test_lbfgs_converges_on_a_quadratic_and_state_dict_round_trips():
     for _ in range(3):
         opt.step(closure)
         opt2.step(closure2)
-    np.testing.assert_array_equal(w2.detach().numpy(), w.detach().numpy())  # the loaded history steers the same way
+    np.testing.assert_array_equal(w2.detach().numpy(),
+                                  w.detach().numpy())  # the loaded history steers the same way
     np.testing.assert_allclose(w.detach().numpy(), target, atol=1e-8)
 
 

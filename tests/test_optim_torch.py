@@ -100,7 +100,8 @@ def test_state_matches_torch(name, kw):
             if key == "step":
                 assert ours[key] == value.item() == STEPS
             else:
-                np.testing.assert_allclose(ours[key], value.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=key)
+                np.testing.assert_allclose(ours[key], value.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                           err_msg=key)
     ours_groups, theirs_groups = opt.state_dict()["param_groups"], topt.state_dict()["param_groups"]
     for g, tg in zip(ours_groups, theirs_groups):
         assert {k: tg[k] for k in g} == g  # our hyper-parameters are a subset of PyTorch's, same values

@@ -184,6 +184,7 @@ def test_state_dict_moves_between_engines(tmp_path):
     vec.eval(), mic.eval()
     x = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
     np.testing.assert_allclose(
-        np.asarray(mic(mm.tensor(x)).detach().numpy(), dtype=np.float64), vec(mt.tensor(x)).detach().numpy(), rtol=1e-5
+        np.asarray(mic(mm.tensor(x)).detach().numpy(), dtype=np.float64),
+                   vec(mt.tensor(x)).detach().numpy(), rtol=1e-5
     )
     vec.load_state_dict(mic.state_dict())  # tensors of the other engine load directly too

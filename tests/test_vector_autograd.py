@@ -20,7 +20,7 @@ def test_grad_accumulates_across_backward_calls():
     x = leaf([1.0, 2.0])
     (x * 3).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [3 + 2, 3 + 4])
+    np.testing.assert_array_equal(x.grad.numpy(), [3 + 2, 3 + 4])
 
 
 def test_zeroing_grad_then_backward_starts_fresh():
@@ -36,7 +36,7 @@ def test_retain_graph_allows_second_backward_and_default_frees():
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [4.0, -8.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, -8.0])
     with pytest.raises(RuntimeError, match="second time.*SumBackward.*retain_graph=True"):
         y.backward()
 
@@ -48,7 +48,7 @@ def test_non_leaf_grad_not_kept_unless_retain_grad():
     k.retain_grad()
     (h * k).sum().backward()
     assert h.grad is None and not h.is_leaf
-    np.testing.assert_array_equal(k.grad.detach().numpy(), h.detach().numpy())
+    np.testing.assert_array_equal(k.grad.numpy(), h.detach().numpy())
 
 
 def test_detach_cuts_the_graph_and_shares_data():
@@ -57,7 +57,7 @@ def test_detach_cuts_the_graph_and_shares_data():
     assert not d.requires_grad and d.grad_fn is None
     y = (d * x).sum()
     y.backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, 4.0])  # d treated as a constant
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])  # d treated as a constant
 
 
 def test_no_grad_records_nothing_and_works_as_decorator():
@@ -195,7 +195,7 @@ def test_inplace_that_saves_nothing_is_fine():
     b = a + 1  # AddBackward saves nothing
     a.add_(5)
     b.sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
 
 
 def test_differentiable_inplace_adopts_history():
@@ -204,7 +204,7 @@ def test_differentiable_inplace_adopts_history():
     a.mul_(3)
     a.add_(x)
     a.sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [4.0, 4.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0])
 
 
 def test_setitem_is_differentiable():
@@ -213,7 +213,7 @@ def test_setitem_is_differentiable():
     z[0] = 3 * x[0]
     z[2] = x[1] * x[1]
     (z * mt.tensor([1.0, 1.0, 1.0], dtype=mt.float64)).sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [3.0, 10.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 10.0])
 
 
 def test_setitem_overwritten_elements_get_no_gradient():
@@ -221,7 +221,7 @@ def test_setitem_overwritten_elements_get_no_gradient():
     y = x * 2
     y[1] = 0.0
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, 0.0, 2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, 2.0])
 
 
 def test_writing_into_a_leaf_that_requires_grad_raises():
@@ -251,7 +251,7 @@ def test_extreme_inputs_give_no_warnings_and_finite_grads(op):
             y = getattr(x, op)()
         (y * mt.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
     assert y.dtype == mt.float32 and x.grad.dtype == mt.float32
-    assert np.all(np.isfinite(y.detach().numpy())) and np.all(np.isfinite(x.grad.detach().numpy()))
+    assert np.all(np.isfinite(y.detach().numpy())) and np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_softmax_of_logits_in_the_thousands():
@@ -263,7 +263,7 @@ def test_softmax_of_logits_in_the_thousands():
         (lp[:, 0].sum() + p[:, 1].sum()).backward()
     np.testing.assert_allclose(p.detach().numpy(), [[0, 0, 1], [0, 0, 1]], atol=1e-6)
     np.testing.assert_allclose(lp.detach().numpy()[:, 2], [0, 0], atol=1e-6)
-    assert np.all(np.isfinite(x.grad.detach().numpy()))
+    assert np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_square_of_negative_base_computes_no_logarithm():
@@ -271,24 +271,24 @@ def test_square_of_negative_base_computes_no_logarithm():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # log of a negative number would warn
         (x**2).sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [-4.0, -1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [-4.0, -1.0])
 
 
 def test_every_leaf_gets_its_own_writable_grad():
     a = leaf([1.0, 2.0])
     b = leaf([[1.0], [2.0]])
     (a + b).sum().backward()  # both grads come from one broadcast gradient
-    assert a.grad.detach().numpy().flags.writeable and b.grad.detach().numpy().flags.writeable
-    assert not np.shares_memory(a.grad.detach().numpy(), b.grad.detach().numpy())
-    a.grad.detach().numpy()[0] = 100.0
-    np.testing.assert_array_equal(b.grad.detach().numpy(), [[2.0], [2.0]])
+    assert a.grad.numpy().flags.writeable and b.grad.numpy().flags.writeable
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.numpy()[0] = 100.0
+    np.testing.assert_array_equal(b.grad.numpy(), [[2.0], [2.0]])
 
 
 def test_user_gradient_is_not_aliased():
     x = leaf([1.0, 2.0])
     g = mt.tensor([1.0, 1.0], dtype=mt.float64)
     (x * 1).backward(g)
-    x.grad.detach().numpy()[0] = 50
+    x.grad.numpy()[0] = 50
     assert g.detach().numpy()[0] == 1.0
 
 
@@ -301,7 +301,7 @@ def test_numpy_array_on_the_left_gives_a_tensor():
         assert isinstance(y, mt.Tensor) and y.requires_grad
     y = np.array([2.0, 3.0]) * x
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 3.0])
 
 
 def test_python_and_numpy_scalars_keep_float32():
@@ -333,7 +333,7 @@ def test_custom_function_and_ctx():
     y = Cube.apply(x)
     assert y.grad_fn.name() == "CubeBackward"
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), [12.0, 3.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [12.0, 3.0])
     assert mt.autograd.gradcheck(Cube.apply, (leaf([0.3, -1.2]),))
 
 
@@ -416,7 +416,7 @@ def test_inplace_through_a_view_reaches_the_base_gradient(write):
     ty = tx * 1
     write(ty)
     (ty * torch.tensor([1.0, 10.0, 100.0], dtype=torch.float64)).sum().backward()
-    np.testing.assert_array_equal(x.grad.detach().numpy(), tx.grad.detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
     np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
 
 
