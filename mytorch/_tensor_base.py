@@ -730,6 +730,7 @@ class TensorBase:
                 f"({a_shape[-1]} != {b_shape[0 if len(b_shape) == 1 else -2]})"
             )
         broadcast_shapes("matmul (batch dims)", a_shape[:-2], b_shape[:-2])
+        check_same_float_dtype("matmul", np.dtype(self.dtype), np.dtype(other.dtype))
         a = self.unsqueeze(0) if len(a_shape) == 1 else self
         b = other.unsqueeze(-1) if len(b_shape) == 1 else other
         out = a._matmul(b)
@@ -746,3 +747,21 @@ class TensorBase:
         """Raise a clear error when ``other`` cannot broadcast with ``self``."""
         shape = getattr(other, "shape", ())
         broadcast_shapes(op, tuple(self.shape), tuple(shape))
+
+
+_TORCH_DTYPE_NAMES = {"float64": "double", "float32": "float", "float16": "half", "int64": "long int"}
+
+
+def check_same_float_dtype(op: str, a: np.dtype, b: np.dtype) -> None:
+    """PyTorch's rule for matmul/mm/linear: two floating operands must share a dtype (no promotion).
+
+    Example:
+        >>> check_same_float_dtype("matmul", np.dtype("float32"), np.dtype("float32"))
+    """
+    if a != b and a.kind == "f" and b.kind == "f":
+        names = " != ".join(_TORCH_DTYPE_NAMES.get(d.name, d.name) for d in (a, b))
+        raise RuntimeError(
+            f"{op}: expected m1 and m2 to have the same dtype, but got: {names} "
+            f"({a.name} and {b.name}); convert one explicitly, e.g. x.float() or x.double(), "
+            f"or make the data with tensor(data, dtype={b.name})"
+        )

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from mytorch._tensor_base import check_same_float_dtype
+
 from .._engine import engine
 from ._checks import check_optional_tensor, check_tensor, shape_str
 from ._dispatch import try_fused
@@ -112,6 +114,7 @@ def _check_linear(input: Any, weight: Any, bias: Any) -> None:
     check_tensor("linear", "input", input)
     check_tensor("linear", "weight", weight)
     check_optional_tensor("linear", "bias", bias)
+    check_same_float_dtype("linear", np.dtype(input.dtype), np.dtype(weight.dtype))
     x_shape, w_shape = tuple(input.shape), tuple(weight.shape)
     if len(w_shape) not in (1, 2):
         raise ValueError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
