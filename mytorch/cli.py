@@ -65,12 +65,12 @@ def _out_folder(args: argparse.Namespace, default: str) -> str:
     return path
 
 
-def _plot(skipped: list[str], files: dict[str, str], kind: str, draw: Any, *args: Any) -> None:
-    """Draw one figure; without matplotlib, drop it from ``files`` and remember why."""
+def _plot(skipped: list[str], files: dict[str, str], kind: str, draw: Any) -> None:
+    """``draw(files[kind])``; without matplotlib, drop it from ``files`` and remember it in ``skipped``."""
     from .recipes.plots import PlotsUnavailable
 
     try:
-        draw(*args, files[kind])
+        draw(files[kind])
     except PlotsUnavailable as exc:
         del files[kind]
         if not skipped:
@@ -128,9 +128,9 @@ def _run_boston(args: argparse.Namespace, draw_graph: bool) -> int:
         "metrics": os.path.join(out, "metrics.json"),
     }
     skipped: list[str] = []
-    _plot(skipped, files, "plot", lambda *a: plots.boston_predictions(
+    _plot(skipped, files, "plot", lambda path: plots.boston_predictions(
         data.unscale(data.train_y), result.train_pred, m["train_mae"],
-        data.test_y, result.test_pred, m["test_mae"], a[-1]))
+        data.test_y, result.test_pred, m["test_mae"], path))
     _plot(skipped, files, "loss", lambda path: plots.loss_curve(
         result.losses, path, title="Boston: training MSE (scaled target)"))
     save(result.model.state_dict(), files["checkpoint"])
