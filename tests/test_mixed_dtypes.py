@@ -36,6 +36,12 @@ def test_mixed_float_dtypes_raise_naming_both(call, dtypes):
     assert dtypes[0] in str(exc.value) and dtypes[1] in str(exc.value)
 
 
+def test_linear_refuses_a_bias_of_another_float_dtype():
+    x, w = mt.ones(2, 3), mt.ones(4, 3)
+    with pytest.raises(RuntimeError, match=r"linear \(bias\): .*float != double"):
+        F.linear(x, w, mt.zeros(4, dtype=mt.float64))
+
+
 def test_a_float32_layer_refuses_float64_data():
     layer = mt.nn.Linear(13, 1)  # float32 weights: the vector engine's default dtype
     x = mt.tensor(np.ones((5, 13)))  # numpy's float64, kept as in torch.tensor(ndarray)

@@ -115,6 +115,8 @@ def _check_linear(input: Any, weight: Any, bias: Any) -> None:
     check_tensor("linear", "weight", weight)
     check_optional_tensor("linear", "bias", bias)
     check_same_float_dtype("linear", np.dtype(input.dtype), np.dtype(weight.dtype))
+    if bias is not None:
+        check_same_float_dtype("linear (bias)", np.dtype(weight.dtype), np.dtype(bias.dtype))
     x_shape, w_shape = tuple(input.shape), tuple(weight.shape)
     if len(w_shape) not in (1, 2):
         raise ValueError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
