@@ -149,19 +149,22 @@ def _draw_boston_graph(engine: Any, model: Any, data: Any, out: str) -> str:
     """The model's graph as SVG; without Graphviz's ``dot``, the DOT text and a hint instead."""
     from . import viz
     from .recipes import boston
+    from .viz import _render
 
     rows = 8
     loss = boston.graph_of_loss(engine, model, data, rows=rows)
-    params = dict(model.named_parameters())
+    source = viz.to_dot(loss, params=dict(model.named_parameters()))
+    # The graph's name becomes the SVG's <title> (Graphviz writes "%3" for an unnamed graph).
     title = f"Boston model: MSE loss on the first {rows} training rows, after backward"
-    path = os.path.join(out, "boston_graph.svg")
+    source = source.replace("digraph {", 'digraph "' + title + '" {', 1)
     print(f"graph: the trained model's loss on the first {rows} training rows (one node per operation, "
           "parameters named, gradient norms on the leaves)")
+    path = os.path.join(out, "boston_graph.svg")
     try:
-        viz.save(loss, path, params=params, title=title)
+        _render.write_atomic(path, _render.render_bytes(source, "svg"))
     except viz.GraphvizNotFoundError as exc:
         path = os.path.join(out, "boston_graph.dot")
-        viz.save(loss, path, params=params, title=title)
+        _render.write_atomic(path, source.encode("utf-8"))
         print(f"note: wrote the graph as DOT text instead of SVG. {exc}", file=sys.stderr)
     return path
 

@@ -69,7 +69,6 @@ class DotGraph:
     """Collects DOT statements in order; clusters are emitted where they were opened."""
 
     def __init__(self, **graph_attrs: str) -> None:
-        self.name: str | None = None  # the graph's name: the SVG's <title> (Graphviz shows %3 without)
         self._lines: list[str] = []
         self.num_nodes = 0
         self.num_edges = 0
@@ -110,5 +109,4 @@ class DotGraph:
 
     def source(self) -> str:
         """The whole DOT text (identical to ``graphviz.Digraph(body=lines()).source``)."""
-        head = f"digraph {quote(self.name)} {{\n" if self.name else "digraph {\n"
-        return head + "".join(self._lines) + "}\n"
+        return "digraph {\n" + "".join(self._lines) + "}\n"

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from . import _micro, _vector
-from ._digraph import digraph_class
 from ._dot import DotGraph
 from ._render import format_for, render_bytes, write_atomic
 
@@ -70,20 +69,11 @@ def _build(
     max_nodes: int = 5000,
     collapse: str | None = None,
     color_grads: bool = False,
-    title: str | None = None,
 ) -> DotGraph:
     if collapse not in COLLAPSE_MODES:
         raise ValueError(f"collapse={collapse!r}: expected one of {COLLAPSE_MODES}")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir={rankdir!r}: expected 'LR', 'RL', 'TB' or 'BT'")
-    graph = _build_graph(root, collapse, max_nodes, show_data=show_data, show_grad=show_grad,
-                         params=params, rankdir=rankdir, color_grads=color_grads)
-    graph.name = title
-    return graph
-
-
-def _build_graph(root: Any, collapse: str | None, max_nodes: int, *, show_data: bool, show_grad: bool,
-                 params: Mapping[str, Any] | None, rankdir: str, color_grads: bool) -> DotGraph:
     kind, roots, tensors = _split_roots(root)
     style = dict(show_data=show_data, show_grad=show_grad, params=params, rankdir=rankdir,
                  color_grads=color_grads)
@@ -146,7 +136,6 @@ def draw(
     max_nodes: int = 5000,
     collapse: str | None = None,
     color_grads: bool = False,
-    title: str | None = None,
 ) -> Any:
     """The autograd graph of ``root`` as a ``graphviz.Digraph`` (render it with ``.render``).
 
@@ -162,7 +151,6 @@ def draw(
             (the Values sharing ``_group``); ``"cluster"``: every Value, boxed per
             tensor operation; None: every Value.
         color_grads: colour nodes and edges by gradient magnitude (log scale).
-        title: the graph's name, shown as the SVG's ``<title>`` (Graphviz's default is ``%3``).
 
     Example:
         >>> import mytorch.vector as mt
@@ -170,7 +158,7 @@ def draw(
         >>> draw((x * 3).sum()).render("graph", format="svg")   # doctest: +SKIP
     """
     graph = _build(root, show_data=show_data, show_grad=show_grad, params=params, rankdir=rankdir,
-                   max_nodes=max_nodes, collapse=collapse, color_grads=color_grads, title=title)
+                   max_nodes=max_nodes, collapse=collapse, color_grads=color_grads)
     try:
         import graphviz
     except ImportError:
@@ -179,7 +167,7 @@ def draw(
             "pip install graphviz (and Graphviz's `dot` program to render). "
             "mytorch.viz.save() and to_dot() work without the Python package."
         ) from None
-    return digraph_class(graphviz)(name=graph.name, body=graph.lines())
+    return graphviz.Digraph(body=graph.lines())
 
 
 def save(root: Any, path: str | os.PathLike, *, format: str | None = None, **kwargs: Any) -> Path:  # noqa: A002
