@@ -85,7 +85,7 @@ _NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex: what a tenso
 def numeric_array(data: Any) -> np.ndarray:
     """User data (a Tensor of either engine, an array, numbers, nested lists) as a numeric array."""
     if isinstance(data, TensorBase):
-        arr = np.asarray(data.numpy())
+        arr = np.asarray(data.data)
     elif isinstance(data, np.ndarray):
         arr = data
     else:
@@ -108,7 +108,7 @@ def normalize_index(index: Any) -> Any:
     out = []
     for i in items:
         if isinstance(i, TensorBase):
-            i = np.asarray(i.detach().numpy())
+            i = np.asarray(i.data)
             if i.ndim == 0 and np.issubdtype(i.dtype, np.integer):
                 i = int(i)
         elif isinstance(i, list):
@@ -189,10 +189,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                 f"a Tensor with {self.numel()} elements (shape {tuple(self.shape)}) "
                 "cannot be converted to a Python scalar"
             )
-        return self.numpy().reshape(()).item()
+        return self.data.reshape(()).item()
 
     def tolist(self) -> Any:
-        return self.numpy().tolist()
+        return self.data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -423,11 +423,11 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         if min is not None:
             lo = self._constant(min)
             broadcast_shapes("clamp (min)", tuple(self.shape), tuple(lo.shape))
-            out = type(self)._where(np.asarray((out < lo).numpy()), lo, out)
+            out = type(self)._where(np.asarray((out < lo).data), lo, out)
         if max is not None:
             hi = self._constant(max)
             broadcast_shapes("clamp (max)", tuple(self.shape), tuple(hi.shape))
-            out = type(self)._where(np.asarray((out > hi).numpy()), hi, out)
+            out = type(self)._where(np.asarray((out > hi).data), hi, out)
         return out
 
     def clip(self, min=None, max=None):  # noqa: A002 - torch's argument names
@@ -471,7 +471,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """Square root of ``var``; where it is 0 (equal values) the gradient is 0, as in PyTorch."""
         dim = axis if dim is None else dim
         variance = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
-        zero = np.asarray(variance.numpy()) == 0
+        zero = np.asarray(variance.data) == 0
         if not zero.any():
             return variance.sqrt()
         # sqrt'(0) is inf and inf * 0 is nan: PyTorch takes the gradient as 0 where std == 0.
@@ -505,7 +505,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         self._check_nonempty(name, (d,))
         values = self._max(d, keepdim, minimum)
         pick = np.argmin if minimum else np.argmax
-        index = pick(self.numpy(), axis=d)
+        index = pick(self.data, axis=d)
         if keepdim:
             index = np.expand_dims(index, d)
         return MaxResult(values, self._constant(index.astype(np.int64)))
@@ -553,7 +553,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def _arg(self, pick, dim, keepdim):
         if _anomaly.enabled:
             _anomaly.note(f"{pick.__name__}() (not differentiable: integer indices)", (self,))
-        data = self.numpy()
+        data = self.data
         if dim is None:
             self._check_nonempty(pick.__name__, None)
             return self._constant(np.asarray(pick(data), dtype=np.int64))
@@ -572,12 +572,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def all(self, dim=None, keepdim: bool = False, *, axis=None):
         """True where every element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
-        return self._constant(np.asarray(np.all(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
+        return self._constant(np.asarray(np.all(self.data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def any(self, dim=None, keepdim: bool = False, *, axis=None):
         """True where some element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
-        return self._constant(np.asarray(np.any(self.numpy(), axis=self._numpy_axes(dim), keepdims=keepdim)))
+        return self._constant(np.asarray(np.any(self.data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):
         """``log(sum(exp(x)))`` over ``dim`` (an int or a tuple), without overflow.
@@ -593,7 +593,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             [0.6931471805599453, 1000.6931471805599]
         """
         dims = self._reduce_dims(dim)
-        data = np.asarray(self.numpy())
+        data = np.asarray(self.data)
         if not np.issubdtype(data.dtype, np.floating):
             data = data.astype(np.float64)
         shift = np.asarray(np.max(data, axis=dims, keepdims=True, initial=-np.inf))  # -inf if empty
@@ -742,6 +742,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                 f"({a_shape[-1]} != {b_shape[0 if len(b_shape) == 1 else -2]})"
             )
         broadcast_shapes("matmul (batch dims)", a_shape[:-2], b_shape[:-2])
+        check_same_float_dtype("matmul", np.dtype(self.dtype), np.dtype(other.dtype))
         a = self.unsqueeze(0) if len(a_shape) == 1 else self
         b = other.unsqueeze(-1) if len(b_shape) == 1 else other
         out = a._matmul(b)
@@ -758,3 +759,21 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """Raise a clear error when ``other`` cannot broadcast with ``self``."""
         shape = getattr(other, "shape", ())
         broadcast_shapes(op, tuple(self.shape), tuple(shape))
+
+
+_TORCH_DTYPE_NAMES = {"float64": "double", "float32": "float", "float16": "half", "int64": "long int"}
+
+
+def check_same_float_dtype(op: str, a: np.dtype, b: np.dtype) -> None:
+    """PyTorch's rule for matmul/mm/linear: two floating operands must share a dtype (no promotion).
+
+    Example:
+        >>> check_same_float_dtype("matmul", np.dtype("float32"), np.dtype("float32"))
+    """
+    if a != b and a.kind == "f" and b.kind == "f":
+        names = " != ".join(_TORCH_DTYPE_NAMES.get(d.name, d.name) for d in (a, b))
+        raise RuntimeError(
+            f"{op}: expected m1 and m2 to have the same dtype, but got: {names} "
+            f"({a.name} and {b.name}); convert one explicitly, e.g. x.float() or x.double(), "
+            f"or make the data with tensor(data, dtype={b.name})"
+        )

@@ -61,7 +61,7 @@ class _Encoder:
 
     def encode(self, value: Any, where: str) -> Any:
         if isinstance(value, TensorBase):
-            node = {"type": "tensor", "array": self.array(np.asarray(value.numpy()), where)}
+            node = {"type": "tensor", "array": self.array(np.asarray(value.detach().numpy()), where)}
             if value.requires_grad:
                 node["requires_grad"] = True
             return node

@@ -22,7 +22,7 @@ def run_spec(m: Any, spec: OpSpec, seed: int = 0) -> tuple[np.ndarray, list[np.n
     else:
         inputs = [m.tensor(a, dtype=m.float64, requires_grad=spec.grad) for a in arrays]
     out = spec.fn(m, *inputs)
-    out_np = np.asarray(out.detach().numpy() if is_torch else out.numpy(), dtype=np.float64)
+    out_np = np.asarray(out.detach().numpy(), dtype=np.float64)
     if not spec.grad:
         return out_np, []
     direction = np.random.default_rng(seed + 1).standard_normal(out_np.shape)
@@ -31,5 +31,5 @@ def run_spec(m: Any, spec: OpSpec, seed: int = 0) -> tuple[np.ndarray, list[np.n
     grads = []
     for t in inputs:
         g = t.grad
-        grads.append(None if g is None else np.asarray(g.numpy(), dtype=np.float64))
+        grads.append(None if g is None else np.asarray(g.detach().numpy(), dtype=np.float64))
     return out_np, grads

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import types
 
+import numpy as np
 import pytest
 
 import mytorch.micro as mm
@@ -112,7 +113,8 @@ def test_the_shared_packages_are_bound_to_each_engine():
     assert mm.optim is mt.optim and mm.utils is mt.utils  # engine-agnostic, one copy
     assert mm.nn is not mt.nn and mm.layers is mm.nn and mm.optimizers is mm.optim
     assert mm.Tensor._engine is mm and mt.Tensor._engine is mt
-    assert mm.Param is mm.tensor and mt.Param is mt.tensor
+    # the seed's Param converts floating data to the engine's float dtype (the seed fed float64 arrays)
+    assert mt.Param(np.zeros(2)).dtype == mt.float32 and mm.Param(np.zeros(2)).dtype == mm.float64
 
 
 def test_the_check_itself_notices_a_difference():

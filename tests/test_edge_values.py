@@ -165,10 +165,9 @@ IDS = [c.name for c in CASES]
 
 def _run(m: Any, case: Case) -> tuple[np.ndarray, list[np.ndarray]]:
     """Output and gradients of ``case`` on library ``m``, as float64 (or int/bool) numpy arrays."""
-    is_torch = m.__name__ == "torch"
     inputs = [m.tensor(x, dtype=m.float64, requires_grad=case.grads is not None) for x in case.inputs]
     out = case.fn(m, *inputs)
-    out_np = np.asarray(out.detach().numpy() if is_torch else out.numpy())
+    out_np = np.asarray(out.detach().numpy())
     if case.grads is None:
         assert not out.requires_grad, f"{case.name}: the result should carry no gradient"
         return out_np, []

@@ -31,7 +31,8 @@ def compare(ours_fn, torch_fn, *arrays, grad=None, seed=0):
     ms = [mt.tensor(a, dtype=a.dtype, requires_grad=g) for a, g in zip(arrays, grad)]
     ts = [torch.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
     out, tout = ours_fn(*ms), torch_fn(*ts)
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg="forward")
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL,
+                               err_msg="forward")
     assert tuple(out.shape) == tuple(tout.shape)
     g = np.random.default_rng(seed + 100).standard_normal(tuple(out.shape))
     out.backward(mt.tensor(g))
@@ -53,7 +54,7 @@ def test_erf_matches_math_erf_to_float64_precision_with_exact_gradient():
     y = F.erf(x)
     y.sum().backward()
     ref = np.array([math.erf(v) for v in xs])
-    np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=5e-16)  # within ~2 ulp of 1
+    np.testing.assert_allclose(y.detach().numpy(), ref, rtol=0, atol=5e-16)  # within ~2 ulp of 1
     dref = 2 / math.sqrt(math.pi) * np.exp(-(xs**2))
     np.testing.assert_allclose(x.grad.numpy(), dref, rtol=1e-13, atol=1e-300)
 
@@ -61,7 +62,7 @@ def test_erf_matches_math_erf_to_float64_precision_with_exact_gradient():
 def test_erf_keeps_float32():
     y = F.erf(mt.tensor([0.3, -2.0, 5.0], dtype=mt.float32))
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.numpy(), [math.erf(v) for v in (0.3, -2.0, 5.0)], rtol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy(), [math.erf(v) for v in (0.3, -2.0, 5.0)], rtol=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,7 @@ def test_softmax_dtype_argument_casts_first():
     out = F.softmax(mt.tensor(x), dim=1, dtype=mt.float64)
     assert out.dtype == np.float64
     np.testing.assert_allclose(
-        out.numpy(), TF.softmax(torch.tensor(x), 1, dtype=torch.float64).numpy(), rtol=1e-12
+        out.detach().numpy(), TF.softmax(torch.tensor(x), 1, dtype=torch.float64).detach().numpy(), rtol=1e-12
     )
 
 
@@ -209,7 +210,7 @@ def test_max_pool2d_values_indices_and_gradient(kwargs):
     _, idx = F.max_pool2d(mt.tensor(x), return_indices=True, **kwargs)
     _, tidx = TF.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
     assert idx.dtype == np.int64
-    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    np.testing.assert_array_equal(idx.detach().numpy(), tidx.detach().numpy())
 
 
 def test_pooling_unbatched_input():
@@ -283,8 +284,8 @@ def test_batch_norm_functional_training_updates_running_stats_like_torch():
         _x(3, seed=3),
         _x(3, seed=4),
     )
-    np.testing.assert_allclose(ours_rm.numpy(), t_rm.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours_rv.numpy(), t_rv.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_rm.detach().numpy(), t_rm.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_rv.detach().numpy(), t_rv.detach().numpy(), rtol=1e-12)
     compare(lambda t: F.batch_norm(t, ours_rm, ours_rv), lambda t: TF.batch_norm(t, t_rm, t_rv), x)
     compare(
         lambda t: F.batch_norm(t, None, None, training=True),
@@ -319,8 +320,9 @@ def test_embedding_functional_with_padding_and_max_norm():
     ours, theirs = mt.tensor(w), torch.tensor(w)
     out = F.embedding(mt.tensor(index), ours, max_norm=1.0)
     tout = TF.embedding(torch.tensor(index), theirs, max_norm=1.0)
-    np.testing.assert_allclose(out.numpy(), tout.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)  # renormalised in place, both
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(),
+                               rtol=1e-12)  # renormalised in place, both
 
 
 def test_embedding_index_out_of_range():
@@ -340,10 +342,10 @@ def test_dropout_same_seed_same_mask_and_probability_edges():
     a = F.dropout(x, 0.3)
     mt.manual_seed(3)
     b = F.dropout(x, 0.3)
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
-    assert set(np.unique(a.numpy())) <= {0.0, np.float32(1 / 0.7)}
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    assert set(np.unique(a.detach().numpy())) <= {0.0, np.float32(1 / 0.7)}
     assert F.dropout(x, 0.0) is x and F.dropout(x, 0.7, training=False) is x
-    assert not F.dropout(x, 1.0).numpy().any()
+    assert not F.dropout(x, 1.0).detach().numpy().any()
     with pytest.raises(ValueError, match="probability"):
         F.dropout(x, 1.5)
 
@@ -402,7 +404,7 @@ def test_fast_path_agrees_with_composite(name, call, shapes):
         else:
             out = call(*ts)
         out.backward(mt.tensor(np.random.default_rng(5).standard_normal(tuple(out.shape))))
-        results.append([out.numpy()] + [t.grad.numpy() if t.grad is not None else None for t in ts])
+        results.append([out.detach().numpy()] + [t.grad.numpy() if t.grad is not None else None for t in ts])
     for fast, slow in zip(*results):
         if slow is not None:
             np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)

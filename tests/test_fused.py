@@ -38,7 +38,7 @@ def _run(fn, arrays, seed=0, constants=0):
     g = _rand(*values.shape, seed=seed + 99)
     values.backward(mt.tensor(g))
     grads = [None if t.grad is None else t.grad.numpy().copy() for t in tensors]
-    return out, values.numpy().copy(), grads
+    return out, values.detach().numpy().copy(), grads
 
 
 def _records(out, name):
@@ -111,11 +111,11 @@ def test_linear_input_used_twice_accumulates_fresh_gradients():
     x = mt.tensor(_rand(3, 4), requires_grad=True)
     w1, w2 = mt.tensor(_rand(2, 4, seed=1)), mt.tensor(_rand(5, 4, seed=2))
     (F.linear(x, w1).sum() + F.linear(x, w2).sum()).backward()
-    expected = np.broadcast_to(w1.numpy().sum(0) + w2.numpy().sum(0), (3, 4))
+    expected = np.broadcast_to(w1.detach().numpy().sum(0) + w2.detach().numpy().sum(0), (3, 4))
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=RTOL)
     first = x.grad.numpy().copy()
     F.linear(x, w1).sum().backward()  # accumulates into the leaf's own array
-    np.testing.assert_allclose(x.grad.numpy(), first + w1.numpy().sum(0), rtol=RTOL)
+    np.testing.assert_allclose(x.grad.numpy(), first + w1.detach().numpy().sum(0), rtol=RTOL)
 
 
 # --------------------------------------------------------------- convolution
@@ -280,8 +280,8 @@ def test_max_pool2d_return_indices_match_torch():
     x = np.maximum(_rand(2, 2, 7, 6), 0.0)
     values, indices = F.max_pool2d(mt.tensor(x), (2, 3), return_indices=True)
     tvalues, tindices = torch.nn.functional.max_pool2d(torch.tensor(x), (2, 3), return_indices=True)
-    np.testing.assert_array_equal(values.numpy(), tvalues.numpy())
-    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+    np.testing.assert_array_equal(values.detach().numpy(), tvalues.detach().numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), tindices.detach().numpy())
     assert indices.dtype == np.int64
 
 
@@ -294,8 +294,8 @@ def test_overlapping_or_padded_pooling_falls_back_to_the_composite():
     assert fused.avg_pool2d(mt.tensor(_rand(1, 1, 5, 5)), 2, ceil_mode=True) is NotImplemented
     out = F.max_pool2d(x, 3, stride=2)  # still correct, through the composite
     torch = pytest.importorskip("torch")
-    expected = torch.nn.functional.max_pool2d(torch.tensor(x.numpy()), 3, stride=2)
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=RTOL)
+    expected = torch.nn.functional.max_pool2d(torch.tensor(x.detach().numpy()), 3, stride=2)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=RTOL)
 
 
 # --------------------------------------------------------------- cross-entropy
@@ -351,17 +351,17 @@ def test_cross_entropy_class_probabilities(reduction, weighted, smoothing, shape
     g = _rand(*out.shape, seed=8)
     out.backward(mt.tensor(g))
     with F.composite_only():
-        xc = mt.tensor(x.numpy(), requires_grad=True)
+        xc = mt.tensor(x.detach().numpy(), requires_grad=True)
         cout = F.cross_entropy(xc, mt.tensor(p), **args)
         cout.backward(mt.tensor(g))
-    np.testing.assert_allclose(out.numpy(), cout.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out.detach().numpy(), cout.detach().numpy(), rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(x.grad.numpy(), xc.grad.numpy(), rtol=RTOL, atol=ATOL)
     torch = pytest.importorskip("torch")
-    xt = torch.tensor(x.numpy(), requires_grad=True)
+    xt = torch.tensor(x.detach().numpy(), requires_grad=True)
     targs = dict(kwargs, weight=None if weight is None else torch.tensor(weight))
     tout = torch.nn.functional.cross_entropy(xt, torch.tensor(p), **targs)
     tout.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=RTOL, atol=ATOL)
 
 
@@ -538,7 +538,7 @@ def test_relu_matches_torch_relu_on_special_values(dtype):
     """NaN stays NaN as in torch.relu; negatives, -inf and tiny negatives give 0; the rest pass."""
     special = np.array([np.nan, -np.inf, np.inf, 1.5, -2.5, 1e-30, -1e-30, 0.0, 3.0], dtype)
     a = np.concatenate([special, _rand(6000).astype(dtype)]).reshape(3, -1).T  # non-contiguous, large
-    out = mt.tensor(a).relu().numpy()
+    out = mt.tensor(a).relu().detach().numpy()
     expected = np.where(np.isnan(a), a, np.where(a > 0, a, np.zeros((), dtype)))
     assert out.dtype == dtype and out.shape == expected.shape
     np.testing.assert_array_equal(out, expected)  # NaNs compare equal in assert_array_equal
@@ -555,7 +555,7 @@ def test_python_float_operands_give_the_same_bits_as_numpy(op):
     fns = {"add": lambda x: x + s, "radd": lambda x: s + x, "sub": lambda x: x - s, "rsub": lambda x: s - x,
            "mul": lambda x: x * s, "rmul": lambda x: s * x, "div": lambda x: x / s, "rdiv": lambda x: s / x,
            "rpow": lambda x: s**x}
-    out = fns[op](mt.tensor(a)).numpy()
+    out = fns[op](mt.tensor(a)).detach().numpy()
     expected = fns[op](a)  # numpy with a Python float: cast to float32 first (NEP 50)
     assert out.dtype == expected.dtype == np.float32
     np.testing.assert_array_equal(out, expected)
@@ -569,7 +569,7 @@ def test_backward_visits_a_shared_node_after_all_its_consumers():
     w = y * y
     out = (z + w + y + (z * 3.0)).sum()
     out.backward()
-    yv = 2 * x.numpy()
+    yv = 2 * x.detach().numpy()
     np.testing.assert_allclose(x.grad.numpy(), 2 * (4 * np.exp(yv) + 2 * yv + 1), rtol=1e-12)
 
 
@@ -578,7 +578,7 @@ def test_autograd_grad_of_several_dependent_outputs():
     y = x * x
     z = (y * 3.0).sum()
     (gx,) = mt.autograd.grad([y, z], [x], grad_outputs=[mt.ones(3, dtype=mt.float64), mt.tensor(2.0)])
-    np.testing.assert_allclose(gx.numpy(), 2 * x.numpy() * (1 + 6), rtol=1e-12)
+    np.testing.assert_allclose(gx.detach().numpy(), 2 * x.detach().numpy() * (1 + 6), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["linear", "cross_entropy", "max_pool2d"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import struct
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 
 from mytorch.datasets import load_idx, save_idx
 
-SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+#: Real MNIST files from the project workspace (not in a user's clone); MYTORCH_TEST_DATA points elsewhere.
+WORKSPACE_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_MNIST = Path(os.environ.get("MYTORCH_TEST_DATA", WORKSPACE_DATA)) / "mnist"
 
 DTYPES = {
     0x08: np.uint8,
@@ -142,7 +145,8 @@ TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 def _real(name: str) -> Path:
     path = SHARED_MNIST / name
     if not path.is_file():
-        pytest.skip(f"real MNIST file {path} absent (../shared/data is not part of a user's clone)")
+        pytest.skip(f"real MNIST file {name} not found at {path}: set MYTORCH_TEST_DATA to a folder "
+                    "holding mnist/ with the four IDX .gz files to test the reader on them")
     return path
 
 

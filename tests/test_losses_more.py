@@ -58,7 +58,8 @@ def compare(engine, name, args, grad, **kwargs):
         warnings.simplefilter("ignore")  # kl_div's note on reduction='mean'
         tout = getattr(TF, name)(*theirs_args, **theirs_kw)
     assert tuple(out.shape) == tuple(tout.shape)
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg="value")
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL,
+                               err_msg="value")
     g = _rng(11).standard_normal(tuple(out.shape))
     out.backward(engine.tensor(g, dtype=engine.float64))
     tout.backward(torch.tensor(g))
@@ -100,8 +101,8 @@ def test_huber_is_delta_times_smooth_l1_with_beta_delta():
     """PyTorch's documented identity, an oracle independent of both implementations' code."""
     x, y = _regression_pair(seed=4)
     F = mt.nn.functional
-    a = F.huber_loss(mt.tensor(x), mt.tensor(y), delta=0.7, reduction="none").numpy()
-    b = F.smooth_l1_loss(mt.tensor(x), mt.tensor(y), beta=0.7, reduction="none").numpy()
+    a = F.huber_loss(mt.tensor(x), mt.tensor(y), delta=0.7, reduction="none").detach().numpy()
+    b = F.smooth_l1_loss(mt.tensor(x), mt.tensor(y), beta=0.7, reduction="none").detach().numpy()
     np.testing.assert_allclose(a, 0.7 * b, rtol=1e-14)
 
 
@@ -129,7 +130,7 @@ def test_kl_div_zero_target_probability_contributes_nothing(engine):
     p = np.exp(_log_softmax(_x(3, 4, seed=6)))
     p[0] = [0.0, 0.5, 0.5, 0.0]
     out = compare(engine, "kl_div", [logq, p], grad={0}, reduction="none")
-    assert out.numpy()[0, 0] == 0.0
+    assert out.detach().numpy()[0, 0] == 0.0
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -216,7 +217,7 @@ def test_triplet_margin_loss(engine, reduction, margin, p, swap):
     out = compare(engine, "triplet_margin_loss", [a, pos, neg], grad={0, 1, 2}, margin=margin, p=p, swap=swap,
                   reduction=reduction)
     if reduction == "none":
-        assert (out.numpy() > 0).any() and (out.numpy() == 0).any() or margin == 2.0
+        assert (out.detach().numpy() > 0).any() and (out.detach().numpy() == 0).any() or margin == 2.0
 
 
 # --------------------------------------------------------------- finite differences
@@ -298,7 +299,7 @@ def test_modules_match_torch(engine, name, kwargs, nargs):
     ta = [engine.tensor(a, dtype=engine.float64, requires_grad=True) for a in arrays]
     tt = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, tout = ours(*ta), theirs(*tt)
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=RTOL, atol=ATOL)
     out.sum().backward()
     tout.sum().backward()
     np.testing.assert_allclose(ta[0].grad.numpy(), tt[0].grad.numpy(), rtol=RTOL, atol=ATOL)

@@ -231,7 +231,7 @@ def test_fill_zero_copy_and_random_fills():
     w = mm.zeros(3, requires_grad=True)
     with mm.no_grad():
         w.normal_()
-    assert w.is_leaf and w.requires_grad and np.all(w.numpy() != 0)
+    assert w.is_leaf and w.requires_grad and np.all(w.detach().numpy() != 0)
 
 
 # ---------------------------------------------------------------- math details
@@ -242,8 +242,8 @@ def test_softmax_and_log_softmax_are_stable_for_large_logits():
     lp = x.log_softmax(dim=1)
     shifted = logits - logits.max(axis=1, keepdims=True)
     expected_lp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    np.testing.assert_allclose(lp.numpy(), expected_lp, rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(p.numpy(), np.exp(expected_lp), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(lp.detach().numpy(), expected_lp, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(p.detach().numpy(), np.exp(expected_lp), rtol=1e-13, atol=1e-300)
     (p[:, 0].sum() + lp[:, 2].sum()).backward()
     assert np.all(np.isfinite(x.grad.numpy()))
 
@@ -253,8 +253,9 @@ def test_same_seed_same_numbers_on_both_engines(float64_vector):
     for m in (mm, mt):
         m.manual_seed(7)
         lin = m.nn.Linear(3, 2)
-        results.append([m.randn(2, 3).numpy(), m.rand(4).numpy(), lin.weight.numpy(), lin.bias.numpy(),
-                        m.randperm(5).numpy(), m.randint(0, 9, (3,)).numpy()])
+        results.append([m.randn(2, 3).numpy(), m.rand(4).numpy(), lin.weight.detach().numpy(),
+                       lin.bias.detach().numpy(),
+                        m.randperm(5).detach().numpy(), m.randint(0, 9, (3,)).detach().numpy()])
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
@@ -319,7 +320,7 @@ def test_function_gradients_match_the_composite():
     a, b = mm.tensor(a0, requires_grad=True), mm.tensor(b0, requires_grad=True)
     out = ScaledProduct.apply(a, b, 2.0)
     (out * mm.tensor([1.0, -3.0])).sum().backward()
-    np.testing.assert_allclose(out.numpy(), (a0 * b0).sum(axis=1) * 2.0, rtol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), (a0 * b0).sum(axis=1) * 2.0, rtol=1e-14)
     weights = np.array([[1.0], [-3.0]]) * 2.0
     np.testing.assert_allclose(a.grad.numpy(), weights * b0, rtol=1e-14)
     np.testing.assert_allclose(b.grad.numpy(), weights * a0, rtol=1e-14)
@@ -337,7 +338,8 @@ def test_linear_forward_backward_and_sgd_step_match_vector(float64_vector):
         loss.backward()
         grads = [p.grad.numpy().copy() for p in layer.parameters()]
         opt.step()
-        results.append([loss.numpy(), *grads, *[p.numpy().copy() for p in layer.parameters()]])
+        results.append([loss.detach().numpy(), *grads,
+                       *[p.detach().numpy().copy() for p in layer.parameters()]])
     assert isinstance(mm.nn.Linear(1, 1).weight, mm.Tensor)
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

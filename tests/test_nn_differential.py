@@ -41,7 +41,7 @@ def engines():
 
 def _np(t):
     """A float64 copy of ``t``'s values (optimizers update parameters in place)."""
-    return np.array(t.numpy() if hasattr(t, "numpy") else t, dtype=np.float64, copy=True)
+    return np.array(t.detach().numpy() if hasattr(t, "numpy") else t, dtype=np.float64, copy=True)
 
 
 def _close(a, b, what):

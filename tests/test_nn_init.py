@@ -44,13 +44,13 @@ def _std_close(values, expected):
 def test_uniform_normal_constant():
     t = mt.empty(300, 200, dtype=mt.float64)
     assert init.uniform_(t, -2.0, 3.0) is t
-    assert t.numpy().min() >= -2.0 and t.numpy().max() < 3.0
-    _std_close(t.numpy(), 5 / math.sqrt(12))
+    assert t.detach().numpy().min() >= -2.0 and t.detach().numpy().max() < 3.0
+    _std_close(t.detach().numpy(), 5 / math.sqrt(12))
     init.normal_(t, 1.0, 0.5)
-    assert abs(t.numpy().mean() - 1.0) < 0.01
-    _std_close(t.numpy(), 0.5)
-    assert init.constant_(t, 0.25).numpy().tolist()[0][:2] == [0.25, 0.25]
-    assert not init.zeros_(t).numpy().any() and (init.ones_(t).numpy() == 1).all()
+    assert abs(t.detach().numpy().mean() - 1.0) < 0.01
+    _std_close(t.detach().numpy(), 0.5)
+    assert init.constant_(t, 0.25).detach().numpy().tolist()[0][:2] == [0.25, 0.25]
+    assert not init.zeros_(t).detach().numpy().any() and (init.ones_(t).detach().numpy() == 1).all()
 
 
 @pytest.mark.parametrize("mode", ["fan_in", "fan_out"])
@@ -60,20 +60,20 @@ def test_kaiming(mode, nonlinearity, a):
     fan = 20 * 9 if mode == "fan_in" else 300 * 9
     std = init.calculate_gain(nonlinearity, a) / math.sqrt(fan)
     init.kaiming_uniform_(w, a=a, mode=mode, nonlinearity=nonlinearity)
-    assert np.abs(w.numpy()).max() <= math.sqrt(3) * std
-    _std_close(w.numpy(), std)
+    assert np.abs(w.detach().numpy()).max() <= math.sqrt(3) * std
+    _std_close(w.detach().numpy(), std)
     init.kaiming_normal_(w, a=a, mode=mode, nonlinearity=nonlinearity)
-    _std_close(w.numpy(), std)
+    _std_close(w.detach().numpy(), std)
 
 
 def test_xavier():
     w = mt.empty(250, 240, dtype=mt.float64)
     std = 2.0 * math.sqrt(2 / (250 + 240))
     init.xavier_uniform_(w, gain=2.0)
-    assert np.abs(w.numpy()).max() <= math.sqrt(3) * std
-    _std_close(w.numpy(), std)
+    assert np.abs(w.detach().numpy()).max() <= math.sqrt(3) * std
+    _std_close(w.detach().numpy(), std)
     init.xavier_normal_(w, gain=2.0)
-    _std_close(w.numpy(), std)
+    _std_close(w.detach().numpy(), std)
 
 
 def test_init_runs_under_no_grad_on_parameters():
@@ -95,7 +95,7 @@ def test_default_layer_init_is_pytorchs(make, fan_in):
     mt.manual_seed(0)
     layer = make()
     bound = 1 / math.sqrt(fan_in)
-    w, b = layer.weight.numpy(), layer.bias.numpy()
+    w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     _std_close(w, bound / math.sqrt(3))
     assert np.abs(b).max() > 0.8 * bound  # 300 draws fill the range
@@ -107,8 +107,8 @@ def test_default_inits_of_norm_and_embedding_layers():
     assert bn.running_var.tolist() == [1.0] * 3 and bn.num_batches_tracked.item() == 0
     mt.manual_seed(0)
     emb = nn.Embedding(400, 100, padding_idx=3)
-    assert not emb.weight.numpy()[3].any()
-    _std_close(np.delete(emb.weight.numpy(), 3, axis=0), 1.0)
+    assert not emb.weight.detach().numpy()[3].any()
+    _std_close(np.delete(emb.weight.detach().numpy(), 3, axis=0), 1.0)
 
 
 def test_same_seed_same_weights():
@@ -116,6 +116,6 @@ def test_same_seed_same_weights():
     a = nn.Conv2d(2, 3, 3)
     mt.manual_seed(11)
     b = nn.Conv2d(2, 3, 3)
-    assert np.array_equal(a.weight.numpy(), b.weight.numpy()) and np.array_equal(
-        a.bias.numpy(), b.bias.numpy()
+    assert np.array_equal(a.weight.detach().numpy(), b.weight.detach().numpy()) and np.array_equal(
+        a.bias.detach().numpy(), b.bias.detach().numpy()
     )

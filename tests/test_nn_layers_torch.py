@@ -24,13 +24,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even k
 
 def _close(ours, theirs, what):
     theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else np.asarray(theirs)
-    ours = np.asarray(ours.numpy() if hasattr(ours, "numpy") else ours)
+    ours = np.asarray(ours.detach().numpy() if hasattr(ours, "numpy") else ours)
     assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} != torch {theirs.shape}"
     np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL, err_msg=what)
 
 
 def _copy_weights(ours, theirs):
-    state = {k: torch.from_numpy(np.array(v.numpy())) for k, v in ours.state_dict().items()}
+    state = {k: torch.from_numpy(np.array(v.detach().numpy())) for k, v in ours.state_dict().items()}
     assert list(state) == list(theirs.state_dict()), "state_dict keys differ from PyTorch's"
     theirs.load_state_dict(state)
 
@@ -167,7 +167,7 @@ def test_batchnorm1d_train_then_eval(kwargs, shape):
     ours, theirs = nn.BatchNorm1d(4, **kwargs), tnn.BatchNorm1d(4, **kwargs)
     for step in range(3):  # running statistics accumulate over several batches
         x = _x(*shape, seed=step, scale=2.0) + step
-        ours_state = {k: v.numpy().copy() for k, v in ours.state_dict().items()}
+        ours_state = {k: v.detach().numpy().copy() for k, v in ours.state_dict().items()}
         run_both(ours, theirs, x, seed=step, train=True)
         # run_both copies our (pre-step) state into torch first, so compare the update itself
         assert ours.num_batches_tracked.item() == ours_state["num_batches_tracked"] + 1
@@ -186,8 +186,8 @@ def test_batchnorm2d_running_stats_use_unbiased_variance():
     bn = nn.BatchNorm2d(2, momentum=1.0).double()
     x = _x(3, 2, 2, 2, seed=4)
     bn(mt.tensor(x))
-    np.testing.assert_allclose(bn.running_var.numpy(), x.var(axis=(0, 2, 3), ddof=1), rtol=1e-12)
-    np.testing.assert_allclose(bn.running_mean.numpy(), x.mean(axis=(0, 2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.detach().numpy(), x.var(axis=(0, 2, 3), ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean.detach().numpy(), x.mean(axis=(0, 2, 3)), rtol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +206,7 @@ def test_layernorm(shape, kwargs):
     with torch.no_grad():  # non-trivial affine parameters
         for p in theirs.parameters():
             p.uniform_(0.5, 1.5)
-    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     run_both(ours, theirs, _x(*shape, scale=2.0) + 1)
 
 
@@ -235,7 +235,7 @@ def test_dropout_train_masks_and_scales_eval_is_identity():
     drop = nn.Dropout(p=0.25)
     x = mt.tensor(_x(200, 50) + 10.0, dtype=mt.float64, requires_grad=True)
     out = drop(x)
-    ratio = out.numpy() / x.numpy()
+    ratio = out.detach().numpy() / x.detach().numpy()
     kept = ratio != 0
     np.testing.assert_allclose(ratio[kept], 1 / 0.75, rtol=1e-12)
     assert abs(kept.mean() - 0.75) < 0.01  # 10000 draws: std of the kept fraction is ~0.004

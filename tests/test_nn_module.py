@@ -129,14 +129,14 @@ def test_module_without_super_init_works():
     model.eval()
     assert not model.training and not model.drop.training
     x = mt.ones(2, 3)
-    assert np.array_equal(model(x).numpy(), model(x).numpy())  # dropout off in eval
+    assert np.array_equal(model(x).detach().numpy(), model(x).detach().numpy())  # dropout off in eval
     model(x).sum().backward()
     assert all(p.grad is not None for p in model.parameters())
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
     other = SeedStyleModel()
     other.load_state_dict(model.state_dict())
-    assert np.array_equal(other.l1.weight.numpy(), model.l1.weight.numpy())
+    assert np.array_equal(other.l1.weight.detach().numpy(), model.l1.weight.detach().numpy())
 
 
 def test_attribute_rules():
@@ -179,15 +179,15 @@ def test_state_dict_round_trip_and_detached_values():
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
-        assert np.array_equal(x.numpy(), y.numpy()), name
+        assert np.array_equal(x.detach().numpy(), y.detach().numpy()), name
     keep = a.state_dict(keep_vars=True)
     assert keep["conv.weight"] is a.conv.weight
 
 
 def test_load_state_dict_errors_list_missing_unexpected_and_shapes_and_copy_nothing():
     net = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
-    before = net[0].weight.numpy().copy()
-    state = {k: v.numpy() for k, v in net.state_dict().items()}
+    before = net[0].weight.detach().numpy().copy()
+    state = {k: v.detach().numpy() for k, v in net.state_dict().items()}
     state["0.weight"] = np.ones((4, 2))
     state["1.weight"] = np.ones((1, 3)) * 5
     del state["1.bias"]
@@ -202,14 +202,14 @@ def test_load_state_dict_errors_list_missing_unexpected_and_shapes_and_copy_noth
         "size mismatch for 0.weight: copying a param with shape (4, 2) from checkpoint, the shape in "
         "current model is (3, 2)." in message
     )
-    assert np.array_equal(net[0].weight.numpy(), before)
-    assert not (net[1].weight.numpy() == 5).all()  # nothing copied
+    assert np.array_equal(net[0].weight.detach().numpy(), before)
+    assert not (net[1].weight.detach().numpy() == 5).all()  # nothing copied
     del state["0.weight"]
     with pytest.raises(RuntimeError, match="Missing key"):
         net.load_state_dict(state)
     result = net.load_state_dict(state, strict=False)
     assert result.missing_keys == ["0.weight", "1.bias"] and result.unexpected_keys == ["2.weight"]
-    assert (net[1].weight.numpy() == 5).all()
+    assert (net[1].weight.detach().numpy() == 5).all()
 
 
 def test_load_state_dict_keeps_parameter_objects_and_dtypes():
@@ -217,7 +217,7 @@ def test_load_state_dict_keeps_parameter_objects_and_dtypes():
     weight = net.weight
     net.load_state_dict({"weight": np.eye(2), "bias": np.zeros(2)})
     assert net.weight is weight and net.weight.dtype == np.float32
-    assert net.weight.numpy().tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert net.weight.detach().numpy().tolist() == [[1.0, 0.0], [0.0, 1.0]]
 
 
 # --------------------------------------------------------------- modes, gradients, dtype
@@ -238,7 +238,7 @@ def test_zero_grad_set_to_none_or_zeros():
     net(mt.ones(1, 3)).sum().backward()
     grad = net.weight.grad
     net.zero_grad(set_to_none=False)
-    assert net.weight.grad is grad and not grad.numpy().any()
+    assert net.weight.grad is grad and not grad.detach().numpy().any()
     net.zero_grad()
     assert net.weight.grad is None and net.bias.grad is None
 
@@ -253,11 +253,11 @@ def test_to_double_converts_in_place_so_an_optimizer_built_before_still_works():
     assert all(p.dtype == np.float64 for p in net.parameters())
     assert net[1].running_mean.dtype == np.float64
     assert net[1].num_batches_tracked.dtype == np.int64  # integer buffers keep their dtype
-    before = net[0].weight.numpy().copy()
+    before = net[0].weight.detach().numpy().copy()
     x = mt.tensor(np.arange(12.0).reshape(4, 3) ** 1.5)
     (net(x) * mt.tensor(np.arange(8.0).reshape(4, 2))).sum().backward()  # BN: a plain sum has no gradient
     opt.step()
-    assert not np.array_equal(before, net[0].weight.numpy())
+    assert not np.array_equal(before, net[0].weight.detach().numpy())
     assert net[0].weight.grad.dtype == np.float64
     net.float()
     assert net[0].weight.dtype == np.float32 and net[0].weight.grad.dtype == np.float32
@@ -332,7 +332,7 @@ def test_sequential_indexing_len_iter_append_slice():
     named = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 2)), ("act", nn.Tanh())]))
     assert [n for n, _ in named.named_parameters()] == ["fc.weight", "fc.bias"]
     x = mt.tensor([[1.0, -1.0]])
-    np.testing.assert_allclose(named(x).numpy(), named.act(named.fc(x)).numpy())
+    np.testing.assert_allclose(named(x).detach().numpy(), named.act(named.fc(x)).detach().numpy())
 
 
 def test_module_list_and_dict_register_children():

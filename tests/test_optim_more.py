@@ -86,7 +86,7 @@ def test_trajectory_float64_matches_torch(name, kw):
     ours, params, opt = run(mt, _ours(name, kw), STEPS, mt.float64)
     theirs, tparams, topt = run(torch, _theirs(name, kw), STEPS, torch.float64)
     assert_trajectories_close(ours, theirs, rtol=1e-10, atol=1e-12)
-    np.testing.assert_array_equal(params[4].numpy(), make_params(mt, mt.float64)[4].numpy())
+    np.testing.assert_array_equal(params[4].detach().numpy(), make_params(mt, mt.float64)[4].detach().numpy())
     assert params[4] not in opt.state and tparams[4] not in topt.state
 
 
@@ -102,7 +102,8 @@ def test_state_matches_torch(name, kw):
             if key == "step":
                 assert ours[key] == value.item() == STEPS
             else:
-                np.testing.assert_allclose(ours[key], value.numpy(), rtol=1e-10, atol=1e-12, err_msg=key)
+                np.testing.assert_allclose(ours[key], value.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                           err_msg=key)
     for g, tg in zip(opt.state_dict()["param_groups"], topt.state_dict()["param_groups"]):
         assert {k: tg[k] for k in g} == g
 
@@ -148,7 +149,7 @@ def test_micro_trajectory_equals_vector_and_torch(name, kw):
 def test_state_dict_round_trip_continues_the_trajectory(name, kw):
     straight, _, _ = run(mt, _ours(name, kw), 8, mt.float64)
     first, params, opt = run(mt, _ours(name, kw), 4, mt.float64)
-    fresh = [mt.tensor(p.numpy(), dtype=mt.float64, requires_grad=True) for p in params]
+    fresh = [mt.tensor(p.detach().numpy(), dtype=mt.float64, requires_grad=True) for p in params]
     opt2 = getattr(optim, name)(fresh)
     opt2.load_state_dict(opt.state_dict())
     second, _, _ = run(mt, None, 4, mt.float64, params=fresh, opt=opt2)
@@ -242,15 +243,16 @@ def test_lbfgs_converges_on_a_quadratic_and_state_dict_round_trips():
     w = mt.tensor(np.zeros(3), requires_grad=True)
     opt, closure = make(w)
     opt.step(closure)
-    w2 = mt.tensor(w.numpy(), requires_grad=True)
+    w2 = mt.tensor(w.detach().numpy(), requires_grad=True)
     opt2, closure2 = make(w2)
     opt2.load_state_dict(opt.state_dict())
     assert opt2.state[w2]["n_iter"] == opt.state[w]["n_iter"] > 1 and opt2.state[w2]["old_dirs"]
     for _ in range(3):
         opt.step(closure)
         opt2.step(closure2)
-    np.testing.assert_array_equal(w2.numpy(), w.numpy())  # the loaded history steers the same way
-    np.testing.assert_allclose(w.numpy(), target, atol=1e-8)
+    np.testing.assert_array_equal(w2.detach().numpy(),
+                                  w.detach().numpy())  # the loaded history steers the same way
+    np.testing.assert_allclose(w.detach().numpy(), target, atol=1e-8)
 
 
 def test_lbfgs_errors():

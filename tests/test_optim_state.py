@@ -28,7 +28,7 @@ def test_state_dict_round_trip_continues_the_same_trajectory(name, kw):
 
     first, params, opt = run(mt, lambda ps: cls(ps, **kw), 5, mt.float64)
     saved = opt.state_dict()
-    fresh = [mt.tensor(p.numpy().copy(), requires_grad=True) for p in params]
+    fresh = [mt.tensor(p.detach().numpy().copy(), requires_grad=True) for p in params]
     opt2 = cls(fresh, lr=123.0)
     opt2.load_state_dict(saved)
     assert opt2.param_groups[0]["lr"] == kw["lr"]
@@ -216,11 +216,11 @@ class CopyOnReadTensor(mt.Tensor):
 @pytest.mark.parametrize("name, kw", CONFIGS, ids=[c[0] for c in CONFIGS])
 def test_parameters_whose_data_is_a_copy_follow_the_same_trajectory(name, kw):
     cls = getattr(optim, name)
-    params = [CopyOnReadTensor(p.numpy(), requires_grad=True) for p in make_params(mt, mt.float64)]
+    params = [CopyOnReadTensor(p.detach().numpy(), requires_grad=True) for p in make_params(mt, mt.float64)]
     assert params[0].data is not params[0].data
     copying, params, _ = run(mt, lambda ps: cls(ps, **kw), 8, mt.float64, params=params)
     plain, _, _ = run(mt, lambda ps: cls(ps, **kw), 8, mt.float64)
     for a, b in zip(copying, plain):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x, y)
-    assert not np.array_equal(copying[-1][0], make_params(mt, mt.float64)[0].numpy())
+    assert not np.array_equal(copying[-1][0], make_params(mt, mt.float64)[0].detach().numpy())

@@ -81,7 +81,7 @@ def test_trajectory_float64_matches_torch(name, kw):
     theirs, tparams, topt = run(torch, _theirs(name, kw), STEPS, torch.float64)
     assert_trajectories_close(ours, theirs, rtol=1e-10, atol=1e-12)
     # the parameter without a gradient is skipped: unchanged and without state, as in PyTorch
-    np.testing.assert_array_equal(params[4].numpy(), make_params(mt, mt.float64)[4].numpy())
+    np.testing.assert_array_equal(params[4].detach().numpy(), make_params(mt, mt.float64)[4].detach().numpy())
     if name == "Adagrad":  # Adagrad makes its state up front; the skipped parameter's stays at step 0
         assert opt.state[params[4]]["step"] == topt.state[tparams[4]]["step"].item() == 0
     else:
@@ -100,7 +100,8 @@ def test_state_matches_torch(name, kw):
             if key == "step":
                 assert ours[key] == value.item() == STEPS
             else:
-                np.testing.assert_allclose(ours[key], value.numpy(), rtol=1e-10, atol=1e-12, err_msg=key)
+                np.testing.assert_allclose(ours[key], value.detach().numpy(), rtol=1e-10, atol=1e-12,
+                                           err_msg=key)
     ours_groups, theirs_groups = opt.state_dict()["param_groups"], topt.state_dict()["param_groups"]
     for g, tg in zip(ours_groups, theirs_groups):
         assert {k: tg[k] for k in g} == g  # our hyper-parameters are a subset of PyTorch's, same values

@@ -138,7 +138,8 @@ def _normalise(code: str) -> list[str]:
 
 def test_embedded_tutorial_is_the_seed_readme_with_only_the_imports_changed():
     if not SEED_README.exists():
-        pytest.skip(f"the seed README is not at {SEED_README}")
+        pytest.skip(f"the seed project's README ({SEED_README}) is only in the project workspace; "
+                    "the tutorial itself is embedded here and still runs")
     blocks = _python_blocks(SEED_README.read_text(encoding="utf-8"))
     assert len(blocks) == 4, "the seed README's steps 2-5 are four python blocks"
     assert _normalise(blocks[0]) == _normalise(SEED_IMPORTS)

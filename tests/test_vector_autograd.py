@@ -48,7 +48,7 @@ def test_non_leaf_grad_not_kept_unless_retain_grad():
     k.retain_grad()
     (h * k).sum().backward()
     assert h.grad is None and not h.is_leaf
-    np.testing.assert_array_equal(k.grad.numpy(), h.numpy())
+    np.testing.assert_array_equal(k.grad.numpy(), h.detach().numpy())
 
 
 def test_detach_cuts_the_graph_and_shares_data():
@@ -80,9 +80,9 @@ def test_no_grad_records_nothing_and_works_as_decorator():
 def test_double_backward_of_cube_is_6x():
     x = leaf([0.5, -2.0, 3.0])
     (dx,) = mt.autograd.grad((x**3).sum(), x, create_graph=True)
-    np.testing.assert_allclose(dx.numpy(), 3 * x.numpy() ** 2)
+    np.testing.assert_allclose(dx.detach().numpy(), 3 * x.detach().numpy() ** 2)
     (dxx,) = mt.autograd.grad(dx.sum(), x)
-    np.testing.assert_allclose(dxx.numpy(), 6 * x.numpy())
+    np.testing.assert_allclose(dxx.detach().numpy(), 6 * x.detach().numpy())
 
 
 def test_backward_create_graph_accumulates_differentiable_grad():
@@ -186,7 +186,7 @@ def test_reshape_view_shares_version_counter():
     v = a.reshape(6)
     v.add_(1)
     assert a._version[0] == 1
-    np.testing.assert_array_equal(a.numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(a.detach().numpy(), np.ones((2, 3)))
 
 
 def test_inplace_that_saves_nothing_is_fine():
@@ -232,7 +232,7 @@ def test_writing_into_a_leaf_that_requires_grad_raises():
         x.add_(1)
     with mt.no_grad():
         x.add_(1)  # allowed, as in PyTorch (optimizer updates)
-    np.testing.assert_array_equal(x.numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(x.detach().numpy(), [2.0, 3.0])
 
 
 # ------------------------------------------------------------------ numerics
@@ -251,7 +251,7 @@ def test_extreme_inputs_give_no_warnings_and_finite_grads(op):
             y = getattr(x, op)()
         (y * mt.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
     assert y.dtype == mt.float32 and x.grad.dtype == mt.float32
-    assert np.all(np.isfinite(y.numpy())) and np.all(np.isfinite(x.grad.numpy()))
+    assert np.all(np.isfinite(y.detach().numpy())) and np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_softmax_of_logits_in_the_thousands():
@@ -261,8 +261,8 @@ def test_softmax_of_logits_in_the_thousands():
         p = x.softmax(dim=1)
         lp = x.log_softmax(dim=1)
         (lp[:, 0].sum() + p[:, 1].sum()).backward()
-    np.testing.assert_allclose(p.numpy(), [[0, 0, 1], [0, 0, 1]], atol=1e-6)
-    np.testing.assert_allclose(lp.numpy()[:, 2], [0, 0], atol=1e-6)
+    np.testing.assert_allclose(p.detach().numpy(), [[0, 0, 1], [0, 0, 1]], atol=1e-6)
+    np.testing.assert_allclose(lp.detach().numpy()[:, 2], [0, 0], atol=1e-6)
     assert np.all(np.isfinite(x.grad.numpy()))
 
 
@@ -289,7 +289,7 @@ def test_user_gradient_is_not_aliased():
     g = mt.tensor([1.0, 1.0], dtype=mt.float64)
     (x * 1).backward(g)
     x.grad.numpy()[0] = 50
-    assert g.numpy()[0] == 1.0
+    assert g.detach().numpy()[0] == 1.0
 
 
 # ------------------------------------------------------------------ interop
@@ -314,7 +314,7 @@ def test_comparisons_return_tensors_without_grad():
     x = leaf([1.0, -1.0])
     c = x > 0
     assert isinstance(c, mt.Tensor) and c.dtype == np.bool_ and not c.requires_grad
-    assert (x == x).numpy().all()
+    assert (x == x).detach().numpy().all()
 
 
 def test_custom_function_and_ctx():
@@ -360,7 +360,7 @@ def test_manual_seed_reproduces_draws():
     a = mt.randn(4)
     mt.manual_seed(3)
     b = mt.randn(4)
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_custom_function_node_keeps_its_name_after_backward():
@@ -417,7 +417,7 @@ def test_inplace_through_a_view_reaches_the_base_gradient(write):
     write(ty)
     (ty * torch.tensor([1.0, 10.0, 100.0], dtype=torch.float64)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
-    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
 
 
 def test_inplace_on_a_view_of_a_leaf_that_requires_grad_raises():
@@ -446,8 +446,8 @@ def test_from_numpy_shares_memory_as_in_torch():
     t = mt.from_numpy(a)
     a[0] = 5
     assert t.tolist()[0] == 5.0 and t.dtype == mt.float32
-    assert mt.as_tensor(a).numpy() is a or np.shares_memory(mt.as_tensor(a).numpy(), a)
-    assert not np.shares_memory(mt.tensor(a).numpy(), a)  # tensor() copies
+    assert mt.as_tensor(a).detach().numpy() is a or np.shares_memory(mt.as_tensor(a).detach().numpy(), a)
+    assert not np.shares_memory(mt.tensor(a).detach().numpy(), a)  # tensor() copies
 
 
 @pytest.mark.parametrize("engine_name", ["vector", "micro"])

@@ -188,10 +188,11 @@ def test_vector_matmul_edge_is_grad_at_b_transposed():
     c = (a @ b).tanh().sum()
     dot = viz.to_dot(c, chain_rule=True)
     assert "grad_a = grad @ b.T" in dot
-    upstream = 1 - np.tanh(a.numpy() @ b.numpy()) ** 2  # the gradient reaching MatMul (hand derived)
+    a_, b_ = a.detach().numpy(), b.detach().numpy()
+    upstream = 1 - np.tanh(a_ @ b_) ** 2  # the gradient reaching MatMul (hand derived)
     edges = [_fields(m) for m in re.findall(r'id="(mt;kind=vedge[^"]*)"', dot)]
     to_a = [e for e in edges if e["head"] != e["tail"] and e["slot"] == "0" and e["shape"] == "2x3"]
-    np.testing.assert_allclose(floats(to_a[0]["values"]), (upstream @ b.numpy().T).ravel(), rtol=1e-12)
+    np.testing.assert_allclose(floats(to_a[0]["values"]), (upstream @ b_.T).ravel(), rtol=1e-12)
 
 
 def test_vector_chain_rule_after_a_freeing_backward_says_what_to_do():

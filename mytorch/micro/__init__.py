@@ -33,7 +33,14 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-Param = tensor  # the seed project's name
+def Param(data: Any, requires_grad: bool = False) -> Tensor:
+    """The seed project's ``Param``: ``tensor(data)`` (floating data is float64 Values here).
+
+    Example:
+        >>> Param([1.0, 2.0]).dtype
+        dtype('float64')
+    """
+    return tensor(data, requires_grad=requires_grad)
 
 _api = EngineAPI(Tensor, tensor)
 globals().update({k: v for k, v in _api.exports().items() if k != "tensor"})

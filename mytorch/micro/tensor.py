@@ -201,7 +201,13 @@ class Tensor(TensorBase):
         return _dtype.float64 if self._values.dtype == object else self._values.dtype
 
     def numpy(self) -> np.ndarray:
-        """The numbers as a numpy array (a new array for floating tensors)."""
+        """The numbers as a numpy array (a new array for floating tensors).
+
+        Like PyTorch, refused on a tensor that requires grad: use ``t.detach().numpy()``.
+        """
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
         return self.data
 
     def __repr__(self) -> str:

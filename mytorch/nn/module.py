@@ -414,7 +414,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.numpy()) if isinstance(value, TensorBase) else np.asarray(value)
+            array = np.asarray(value.data) if isinstance(value, TensorBase) else np.asarray(value)
             if array.shape != tuple(target.shape):
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {array.shape} from checkpoint, "

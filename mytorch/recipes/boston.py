@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -90,21 +91,36 @@ class BostonResult:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
+#: What ``seed_model`` builds, saved next to checkpoints so they can be loaded back.
+ARCHITECTURE = ("boston-seed-mlp: Linear(13, 32), ReLU, Linear(32, 32), ReLU, Linear(32, 32), ReLU, "
+                "Linear(32, 1)")
+
+
+def steps_per_epoch(n: int, batch_size: int | None) -> int:
+    """Adam steps in one pass over ``n`` rows: 1 full batch, or ceil(n / batch_size) minibatches."""
+    return 1 if batch_size is None or batch_size >= n else -(-n // batch_size)
+
+
 def train(engine: ModuleType, steps: int = 1000, lr: float = 1e-3, seed: int = 0,
           batch_size: int | None = None, progress: bool | None = None,
-          data: BostonData | None = None) -> BostonResult:
-    """Train the seed model; ``batch_size=None`` uses the full training batch as the seed does."""
+          data: BostonData | None = None, epochs: int | None = None) -> BostonResult:
+    """Train the seed model; ``batch_size=None`` uses the full training batch as the seed does.
+
+    ``steps`` Adam steps on random minibatches (the recipe's original meaning), or, when
+    ``epochs`` is given, that many passes over the shuffled training rows (PyTorch's
+    meaning of an epoch): ``epochs * steps_per_epoch(n, batch_size)`` steps in all.
+    """
     data = data or load_split()
     engine.manual_seed(seed)
     model = seed_model(engine)
     optim = engine.optim.Adam(model.parameters(), lr=lr)
     n = len(data.train_x)
     rng = np.random.default_rng(seed)
-    bar = Progress(steps, desc="boston", enabled=progress, unit="samples")
+    total = steps if epochs is None else epochs * steps_per_epoch(n, batch_size)
+    bar = Progress(total, desc="boston", enabled=progress, unit="samples")
     losses: list[float] = []
     dtype = engine.get_default_dtype()
-    for _ in range(steps):
-        rows = slice(None) if batch_size is None or batch_size >= n else rng.choice(n, batch_size, False)
+    for rows in _batches(n, batch_size, rng, steps, epochs):
         x = engine.tensor(data.train_x[rows], dtype=dtype)
         y = engine.tensor(data.train_y[rows], dtype=dtype)
         loss = ((model(x) - y) ** 2).mean()
@@ -123,6 +139,40 @@ def train(engine: ModuleType, steps: int = 1000, lr: float = 1e-3, seed: int = 0
         "test_mae": float(np.abs(test_pred - data.test_y).mean()),
     }
     return BostonResult(model, data, losses, train_pred, test_pred, metrics)
+
+
+def _batches(n: int, batch_size: int | None, rng: np.random.Generator, steps: int,
+             epochs: int | None) -> Iterator[Any]:
+    """Row selections: full batch, ``steps`` random minibatches, or ``epochs`` shuffled passes."""
+    full = batch_size is None or batch_size >= n
+    if epochs is None:
+        for _ in range(steps):
+            yield slice(None) if full else rng.choice(n, batch_size, False)
+        return
+    for _ in range(epochs):
+        if full:
+            yield slice(None)
+            continue
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start : start + batch_size]
+
+
+def load_model(engine: ModuleType, path: str) -> Any:
+    """Rebuild the seed model on ``engine`` and load a checkpoint written by ``mytorch train boston``.
+
+    Example:
+        >>> import os, tempfile, mytorch, mytorch.vector as mt
+        >>> path = os.path.join(tempfile.mkdtemp(), "boston_model.npz")
+        >>> mytorch.save(seed_model(mt).state_dict(), path)
+        >>> load_model(mt, path).l4.weight.shape
+        (1, 32)
+    """
+    from ..serialization import load
+
+    model = seed_model(engine)
+    model.load_state_dict(load(path))
+    return model
 
 
 def graph_of_loss(engine: ModuleType, model: Any, data: BostonData, rows: int = 8) -> Any:

@@ -14,11 +14,15 @@ from collections.abc import Sequence
 import numpy as np
 
 
+class PlotsUnavailable(RuntimeError):
+    """matplotlib is not installed: the ``mytorch`` command skips its plots with a note."""
+
+
 def _pyplot():
     try:
         import matplotlib
     except ImportError as exc:
-        raise RuntimeError(
+        raise PlotsUnavailable(
             "plots need matplotlib: pip install 'mytorch[plot]' (or pip install matplotlib)"
         ) from exc
     matplotlib.use("Agg")

@@ -12,6 +12,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import numpy as np
+
+from .. import _dtype
 from .._api import EngineAPI
 from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
 from . import autograd, fused  # noqa: F401
@@ -28,7 +31,21 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-Param = tensor  # the seed project's name
+def Param(data: Any, requires_grad: bool = False) -> Tensor:
+    """The seed project's ``Param``: ``tensor(data)`` with floating data in the default dtype.
+
+    The seed fed numpy's float64 arrays straight into its layers. Like PyTorch, this
+    engine refuses float64 data into float32 weights (``linear``/``matmul``), so the
+    seed's name converts floating data explicitly; ``tensor`` keeps numpy's dtype.
+
+    Example:
+        >>> import numpy as np
+        >>> Param(np.zeros(2)).dtype, tensor(np.zeros(2)).dtype
+        (dtype('float32'), dtype('float64'))
+    """
+    kind = (data.dtype if isinstance(data, Tensor) else np.asarray(data).dtype).kind
+    dtype = _dtype.get_default_dtype() if kind == "f" else None
+    return tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 _api = EngineAPI(Tensor, tensor)
 globals().update({k: v for k, v in _api.exports().items() if k != "tensor"})

@@ -172,7 +172,13 @@ class Tensor(TensorBase):
         return self.data.dtype
 
     def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
+        """The underlying array (shared, not copied).
+
+        Like PyTorch, refused on a tensor that requires grad: use ``t.detach().numpy()``.
+        """
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
         return self.data
 
     def __repr__(self) -> str:

@@ -47,7 +47,7 @@ def draw_arrays(seed: int, shapes: Sequence[tuple[int, ...]], positive: bool = F
 
 def _numpy(t: Any) -> np.ndarray:
     t = t.detach() if hasattr(t, "detach") else t
-    return np.asarray(t.numpy(), dtype=np.float64)
+    return np.asarray(t.detach().numpy(), dtype=np.float64)
 
 
 def run(m: Any, fn: Callable[..., Any], arrays: Sequence[np.ndarray], grad: bool = True):

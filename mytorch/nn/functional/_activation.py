@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from mytorch._tensor_base import check_same_float_dtype
+
 from .._engine import engine
 from ._checks import check_optional_tensor, check_tensor, shape_str
 from ._dispatch import try_fused
@@ -37,7 +39,7 @@ def relu(input: Any, inplace: bool = False) -> Any:
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
-    out = engine.where(np.asarray(input.numpy()) > 0, input, input * negative_slope)
+    out = engine.where(np.asarray(input.data) > 0, input, input * negative_slope)
     return _inplace(input, out, inplace)
 
 
@@ -70,7 +72,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold."""
     check_tensor("softplus", "input", input)
     bx = input * beta
-    data = np.asarray(bx.numpy())
+    data = np.asarray(bx.data)
     safe = bx.clamp(max=threshold)
     soft = (1 + safe.exp()).log() / beta
     return engine.where(data > threshold, input, soft)
@@ -112,6 +114,9 @@ def _check_linear(input: Any, weight: Any, bias: Any) -> None:
     check_tensor("linear", "input", input)
     check_tensor("linear", "weight", weight)
     check_optional_tensor("linear", "bias", bias)
+    check_same_float_dtype("linear", np.dtype(input.dtype), np.dtype(weight.dtype))
+    if bias is not None:
+        check_same_float_dtype("linear (bias)", np.dtype(weight.dtype), np.dtype(bias.dtype))
     x_shape, w_shape = tuple(input.shape), tuple(weight.shape)
     if len(w_shape) not in (1, 2):
         raise ValueError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
