@@ -751,16 +751,18 @@ def test_conv_transpose_modules_match_torch_layout_repr_and_outputs():
         (1, {"stride": 2, "padding": 1, "output_padding": 1}),
         (2, {"stride": 2, "groups": 2}),
     ):
-        ours = getattr(mt.nn, f"ConvTranspose{nd}d")(4, 6, 3, **kwargs)
+        ours = getattr(mt.nn, f"ConvTranspose{nd}d")(4, 6, 3, **kwargs).double()  # float64 input below
         theirs = getattr(torch.nn, f"ConvTranspose{nd}d")(4, 6, 3, **kwargs).double()
         assert repr(ours) == repr(theirs)
         assert tuple(ours.weight.shape) == tuple(theirs.weight.shape)
         with torch.no_grad():
-            theirs.weight.copy_(torch.tensor(ours.weight.numpy()))
-            theirs.bias.copy_(torch.tensor(ours.bias.numpy()))
+            theirs.weight.copy_(torch.tensor(ours.weight.detach().numpy()))
+            theirs.bias.copy_(torch.tensor(ours.bias.detach().numpy()))
         x = np.random.default_rng(0).standard_normal((2, 4) + (5,) * nd)
         np.testing.assert_allclose(
-            ours(mt.tensor(x, dtype=mt.float64)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6
+            ours(mt.tensor(x, dtype=mt.float64)).detach().numpy(),
+            theirs(torch.tensor(x)).detach().numpy(),
+            rtol=1e-6,
         )
 
 
@@ -909,7 +911,7 @@ def test_multihead_attention_parameters_and_errors_match_torch():
     assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
         k: tuple(v.shape) for k, v in theirs.state_dict().items()
     }
-    assert not ours.in_proj_bias.numpy().any() and not ours.out_proj.bias.numpy().any()
+    assert not ours.in_proj_bias.detach().numpy().any() and not ours.out_proj.bias.detach().numpy().any()
     with pytest.raises(ValueError, match="embed_dim 8 must be divisible by num_heads 3"):
         mt.nn.MultiheadAttention(8, 3)
     with pytest.raises(ValueError, match="expected embed_dim 8"):
