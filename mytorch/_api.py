@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtype, _random
+from . import _device, _dtype, _random
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
 
 
@@ -35,44 +35,54 @@ class EngineAPI:
             dtype = _dtype.get_default_dtype()
         return self.tensor(array, dtype=dtype, requires_grad=requires_grad)
 
-    def zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of zeros, e.g. ``zeros(2, 3)``."""
+        _device.resolve(device, "zeros")
         return self._make(np.zeros(parse_shape(size)), dtype, requires_grad)
 
-    def ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of ones, e.g. ``ones(2, 3)``."""
+        _device.resolve(device, "ones")
         return self._make(np.ones(parse_shape(size)), dtype, requires_grad)
 
-    def empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """An uninitialised tensor (zeros here)."""
+        _device.resolve(device, "empty")
         return self.zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
     def full(self, size: Sequence[int], fill_value: float, *, dtype: Any = None,
-             requires_grad: bool = False) -> Any:
+             requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of ``size`` filled with ``fill_value``."""
+        _device.resolve(device, "full")
         array = np.full(parse_shape((size,)), fill_value)
         return self._make(array, dtype, requires_grad)
 
-    def rand(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def rand(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """Uniform samples from [0, 1) drawn from the shared generator (see ``manual_seed``)."""
+        _device.resolve(device, "rand")
         return self._make(_random.uniform(0.0, 1.0, parse_shape(size)), dtype, requires_grad)
 
-    def randn(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def randn(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """Standard normal samples from the shared generator."""
+        _device.resolve(device, "randn")
         return self._make(_random.normal(0.0, 1.0, parse_shape(size)), dtype, requires_grad)
 
-    def randint(self, low: int, high: int, size: Sequence[int], *, dtype: Any = None) -> Any:
+    def randint(self, low: int, high: int, size: Sequence[int], *, dtype: Any = None,
+                device: Any = None) -> Any:
         """Integers uniform in [low, high)."""
+        _device.resolve(device, "randint")
         array = _random.generator().integers(low, high, size=parse_shape((size,)))
         return self.tensor(array.astype(np.int64), dtype=dtype)
 
-    def randperm(self, n: int) -> Any:
+    def randperm(self, n: int, *, device: Any = None) -> Any:
         """A random permutation of ``range(n)``."""
+        _device.resolve(device, "randperm")
         return self.tensor(_random.permutation(n))
 
     def arange(self, start: float, end: float | None = None, step: float = 1, *,
-               dtype: Any = None, requires_grad: bool = False) -> Any:
+               dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """``arange(5)``, ``arange(1, 5)``, ``arange(0, 1, 0.25)`` as in PyTorch."""
+        _device.resolve(device, "arange")
         if end is None:
             start, end = 0, start
         array = np.arange(start, end, step)
@@ -81,28 +91,37 @@ class EngineAPI:
         return self._make(array, dtype, requires_grad)
 
     def linspace(self, start: float, end: float, steps: int, *, dtype: Any = None,
-                 requires_grad: bool = False) -> Any:
+                 requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "linspace")
         return self._make(np.linspace(start, end, steps), dtype, requires_grad)
 
     def eye(self, n: int, m: int | None = None, *, dtype: Any = None,
-            requires_grad: bool = False) -> Any:
+            requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "eye")
         return self._make(np.eye(n, m), dtype, requires_grad)
 
-    def zeros_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def zeros_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Any:
+        _device.resolve(device, "zeros_like")
         return self.tensor(np.zeros(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
 
-    def ones_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def ones_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "ones_like")
         return self.tensor(np.ones(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     def full_like(self, t: Any, fill_value: float, *, dtype: Any = None,
-                  requires_grad: bool = False) -> Any:
+                  requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "full_like")
         array = np.full(t.shape, fill_value)
         return self.tensor(array, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
-    def rand_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def rand_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "rand_like")
         return self.rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
-    def randn_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def randn_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Any:
+        _device.resolve(device, "randn_like")
         return self.randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     def from_numpy(self, array: np.ndarray) -> Any:
@@ -111,8 +130,9 @@ class EngineAPI:
             raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
         return self.Tensor._from_numpy(array)
 
-    def as_tensor(self, data: Any, dtype: Any = None) -> Any:
+    def as_tensor(self, data: Any, dtype: Any = None, device: Any = None) -> Any:
         """``data`` itself if it is already such a tensor, a shared numpy array, else a copy."""
+        _device.resolve(device, "as_tensor")
         if isinstance(data, self.Tensor) and dtype is None:
             return data
         if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from . import _random
+from ._device import accelerator, backends, cuda, device
 from ._dtype import (
     bool_,
     double,
@@ -42,5 +43,6 @@ def manual_seed(seed: int) -> None:
 __all__ = [
     "bool", "bool_", "double", "float", "float16", "float32", "float64", "get_default_dtype",
     "int8", "int16", "int32", "int64", "long", "set_default_dtype", "uint8",
+    "accelerator", "backends", "cuda", "device",
     "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "manual_seed",
 ]

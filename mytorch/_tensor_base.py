@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _device
+
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
@@ -220,8 +222,17 @@ class TensorBase:
         return self
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device.device:
+        """Always ``device(type='cpu')``: MyTorch computes on the CPU."""
+        return _device.CPU
+
+    def cpu(self):
+        """This tensor (it is on the CPU already)."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any):
+        """Raises: no CUDA device here (see ``mytorch.vector.cuda.is_available()``)."""
+        _device.resolve("cuda", "Tensor.cuda")
 
     # ------------------------------------------------------------ dtype conversions (via ``to``)
     def float(self):

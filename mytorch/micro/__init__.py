@@ -17,19 +17,21 @@ import sys
 from typing import Any
 
 from .._api import EngineAPI
+from .._device import resolve as _resolve_device
 from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
 from . import autograd  # noqa: F401
 from .tensor import Tensor
 from .value import Value  # noqa: F401
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """Make a tensor from data (copied). Floating data becomes float64 Values.
 
     Example:
         >>> tensor([1.0, 2.0]).dtype
         dtype('float64')
     """
+    _resolve_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

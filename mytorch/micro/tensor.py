@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtype, _graph
+from .. import _device, _dtype, _graph
 from .._graph import _mode
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
@@ -361,12 +361,10 @@ class Tensor(TensorBase):
         x, y = a._float_values(), b._float_values()
         return cls._compute("where", (a, b), lambda: arrays.copies(arrays.obj(np.where(cond, x, y)), "where"))
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
-        """Cast to ``dtype`` (any floating dtype means float64 here); ``"cpu"`` is accepted."""
-        dtype = kwargs.get("dtype", dtype)
-        if isinstance(dtype, TensorBase):
-            dtype = dtype.dtype
-        if dtype is None or dtype in ("cpu",):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast to ``dtype`` (any floating dtype means float64 here); device ``"cpu"`` is accepted."""
+        dtype = _device.parse_to(args, kwargs, "Tensor.to")
+        if dtype is None:
             return self
         dtype = np.dtype(dtype)
         if _dtype.is_floating(dtype):

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from mytorch import _device
 from mytorch._tensor_base import TensorBase
 
 from . import _traversal
@@ -328,20 +329,7 @@ class Module:
 
         The Parameter objects stay the same, so an optimizer built before still holds them.
         """
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, TensorBase):
-                dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu",):
-                continue
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cuda", "mps", "xpu", "meta"):
-                raise ValueError(f"to(): MyTorch runs on the CPU only, got device {arg!r}")
-            elif arg is not None:
-                dtype = arg
+        dtype = _device.parse_to(args, kwargs, "Module.to")
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
@@ -367,6 +355,11 @@ class Module:
         return self._apply_dtype(np.dtype("float16"))
 
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises: no CUDA device here (MyTorch computes on the CPU)."""
+        _device.resolve("cuda", "Module.cuda")
         return self
 
     def type(self, dst_type: Any) -> Module:

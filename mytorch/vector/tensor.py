@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtype, _graph
+from .. import _device, _dtype, _graph
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     _NUMERIC_KINDS,
@@ -293,12 +293,10 @@ class Tensor(TensorBase):
     def _where(cls, cond: np.ndarray, a: Any, b: Any) -> Tensor:
         return ops.Where.apply(cond, a, b)
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable); a device string such as ``"cpu"`` is accepted."""
-        dtype = kwargs.get("dtype", dtype)
-        if isinstance(dtype, Tensor):
-            dtype = dtype.dtype
-        if dtype is None or dtype in ("cpu",):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable); devices: ``"cpu"`` or ``device("cpu")``."""
+        dtype = _device.parse_to(args, kwargs, "Tensor.to")
+        if dtype is None:
             return self
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
