@@ -89,8 +89,9 @@ def test_tensor_to_forms(mt):
     x = mt.tensor([1.5, 2.5])
     d = mt.device("cpu")
     assert x.to(d) is x and x.to("cpu") is x and x.to(device=d) is x and x.cpu() is x
-    for args, kwargs in [((d, mt.float64), {}), (("cpu",), {"dtype": mt.float64}),
-                         ((), {"device": "cpu", "dtype": mt.float64}), ((mt.float64,), {"non_blocking": True})]:
+    forms = [((d, mt.float64), {}), (("cpu",), {"dtype": mt.float64}),
+             ((), {"device": "cpu", "dtype": mt.float64}), ((mt.float64,), {"non_blocking": True})]
+    for args, kwargs in forms:
         y = x.to(*args, **kwargs)
         assert str(y.dtype) == "float64"
         np.testing.assert_array_equal(y.numpy(), [1.5, 2.5])

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _graph
+from .. import _grad_fn, _graph
 from . import arrays
 from . import value as _v
 
@@ -56,6 +56,11 @@ class Record:
         if base.islower():  # "log_softmax" -> "LogSoftmax"; a Function's class name stays as it is
             base = "".join(p.capitalize() for p in base.split("_"))
         return base + "Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((record or AccumulateGrad or None, 0), ...)`` per input, as in PyTorch."""
+        return _grad_fn.next_functions(self.next, lambda n: n.__class__ is Record)
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"

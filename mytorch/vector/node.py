@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _grad_fn
 from .._graph import _mode
 from . import dual
 
@@ -204,6 +205,11 @@ class Node:
     def inputs(self, like: Any) -> tuple:
         """All saved inputs (see :meth:`saved`)."""
         return tuple(self.saved(i, like) for i in range(len(self._inputs)))
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node or AccumulateGrad or None, 0), ...)`` per input, as in PyTorch."""
+        return _grad_fn.next_functions(self.next, lambda n: not isinstance(n, Tensor))
 
     @classmethod
     def name(cls) -> str:
