@@ -45,7 +45,8 @@ Tensor._engine = sys.modules[__name__]
 from .._engine_loader import load_nn_for as _load_nn_for  # noqa: E402
 
 nn = _load_nn_for("mytorch.micro")
-from .. import optim, utils  # noqa: E402, F401
+utils = _load_nn_for("mytorch.micro", "utils")  # utils.data collates into micro Tensors
+from .. import optim  # noqa: E402, F401
 
 layers = nn  # the seed project's names
 optimizers = optim
