@@ -29,6 +29,7 @@ from ._dtype import (
     set_default_dtype,
     uint8,
 )
+from ._generator import Generator
 from ._graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 bool = bool_  # noqa: A001 - torch.bool
@@ -43,6 +44,6 @@ def manual_seed(seed: int) -> None:
 __all__ = [
     "bool", "bool_", "double", "float", "float16", "float32", "float64", "get_default_dtype",
     "int8", "int16", "int32", "int64", "long", "set_default_dtype", "uint8",
-    "accelerator", "backends", "cuda", "device",
+    "accelerator", "backends", "cuda", "device", "Generator",
     "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "manual_seed",
 ]

@@ -756,3 +756,7 @@ class TensorBase:
         """Raise a clear error when ``other`` cannot broadcast with ``self``."""
         shape = getattr(other, "shape", ())
         broadcast_shapes(op, tuple(self.shape), tuple(shape))
+
+from ._keepdims import install as _install_keepdims  # noqa: E402
+
+_install_keepdims(TensorBase)
