@@ -30,7 +30,14 @@ from ._dtype import (
     uint8,
 )
 from ._generator import Generator
-from ._graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ._graph import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 bool = bool_  # noqa: A001 - torch.bool
 float = float32  # noqa: A001 - torch.float
@@ -45,5 +52,6 @@ __all__ = [
     "bool", "bool_", "double", "float", "float16", "float32", "float64", "get_default_dtype",
     "int8", "int16", "int32", "int64", "long", "set_default_dtype", "uint8",
     "accelerator", "backends", "cuda", "device", "Generator",
-    "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "manual_seed",
+    "enable_grad", "inference_mode", "is_inference_mode_enabled", "is_grad_enabled", "no_grad",
+    "set_grad_enabled", "manual_seed",
 ]

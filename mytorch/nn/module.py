@@ -28,7 +28,7 @@ import numpy as np
 from mytorch import _device
 from mytorch._tensor_base import TensorBase
 
-from . import _traversal
+from . import _module_hooks, _traversal
 from ._engine import engine
 from .parameter import Parameter
 
@@ -196,7 +196,22 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        hooks = self.__dict__.get("_module_hooks")
+        if hooks:
+            return _module_hooks.call(self, hooks, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False) -> Any:
+        """``hook(module, args)`` before ``forward``; a returned value replaces ``args``."""
+        return _module_hooks.add_forward_pre_hook(self, hook, prepend)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False) -> Any:
+        """``hook(module, args, output)`` after ``forward``; a returned value replaces the output."""
+        return _module_hooks.add_forward_hook(self, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """``hook(module, grad_input, grad_output)`` in backward; a returned tuple replaces grad_input."""
+        return _module_hooks.add_full_backward_hook(self, hook, prepend)
 
     # ------------------------------------------------------------ traversal
     def named_modules(

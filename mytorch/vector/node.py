@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _grad_fn
+from .. import _grad_fn, _hooks
 from .._graph import _mode
 from . import dual
 
@@ -64,6 +64,8 @@ class Node:
     """
 
     saves_inputs = False
+    #: Hooks registered with ``register_hook`` on the output tensor (a dict), set per node when used.
+    _grad_hooks: dict | None = None
     #: True when ``backward`` reads the output array ``self.out`` (exp, tanh, softmax...): the
     #: output tensor's version counter is then kept and checked by :meth:`saved_output`.
     saves_output = False
@@ -290,6 +292,8 @@ def run_backward(
                     f"values of {node.name()} were freed by the first backward. Specify "
                     "retain_graph=True on the first backward to keep them."
                 )
+            if node._grad_hooks is not None:
+                grad = _run_hooks(node._grad_hooks, grad, node.out_shape)
             if node._retained is not None:
                 kept = node._retained()
                 if kept is not None and wanted is None:
@@ -326,6 +330,10 @@ def run_backward(
         for leaf in leaves:
             key = id(leaf)
             grad = grads.pop(key)
+            hooks = getattr(leaf, "_grad_hooks", None)
+            if hooks:
+                grad = _run_hooks(hooks, grad, leaf.data.shape)
+                owned.discard(key)
             if wanted is None:
                 if leaf.grad is None and key in owned and grad.dtype is leaf.data.dtype:
                     leaf.grad = Tensor._wrap(grad)  # the usual first gradient: an array only we hold
@@ -338,6 +346,20 @@ def run_backward(
     if inputs is None:
         return None
     return [results.get(id(t.grad_fn or t)) for t in inputs]
+
+
+def _run_hooks(hooks: dict, grad: Any, shape: tuple) -> Any:
+    """``grad`` after the tensor hooks ``hooks``; a replacement must keep the shape."""
+    as_array = not isinstance(grad, Tensor)
+    result = _hooks.run_grad_hooks(
+        hooks, grad, lambda g: Tensor._wrap(g) if as_array else g,
+        lambda t: (np.asarray(t.data if isinstance(t, Tensor) else t) if as_array else t),
+    )
+    if tuple(result.shape) != tuple(shape):
+        raise RuntimeError(
+            f"hook returned a gradient of shape {tuple(result.shape)} for a tensor of shape {tuple(shape)}"
+        )
+    return result
 
 
 def _enqueue(n: Any, heap: list[tuple], leaves: list[Tensor]) -> None:
