@@ -48,6 +48,8 @@ from . import dual
 Tensor: Any = None
 
 _sequence = itertools.count()  # recording order of nodes: see run_backward
+#: Set once any leaf gets a ``register_hook`` hook: until then backward skips looking for them.
+leaf_hooks_in_use = False
 
 
 class Node:
@@ -330,7 +332,7 @@ def run_backward(
         for leaf in leaves:
             key = id(leaf)
             grad = grads.pop(key)
-            hooks = getattr(leaf, "_grad_hooks", None)
+            hooks = getattr(leaf, "_grad_hooks", None) if leaf_hooks_in_use else None
             if hooks:
                 grad = _run_hooks(hooks, grad, leaf.data.shape)
                 owned.discard(key)

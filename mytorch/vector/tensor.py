@@ -456,6 +456,8 @@ class Tensor(TensorBase):
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         owner = self.grad_fn if self.grad_fn is not None else self
+        if owner is self:
+            _node.leaf_hooks_in_use = True
         hooks = getattr(owner, "_grad_hooks", None)
         if hooks is None:
             hooks = owner._grad_hooks = {}
