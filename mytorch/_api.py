@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtype, _random
+from . import _device, _dtype, _generator
 from ._api_more import MoreAPI
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
 
@@ -36,44 +36,161 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
             dtype = _dtype.get_default_dtype()
         return self.tensor(array, dtype=dtype, requires_grad=requires_grad)
 
-    def zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of zeros, e.g. ``zeros(2, 3)``."""
+        _device.resolve(device, "zeros")
         return self._make(np.zeros(parse_shape(size)), dtype, requires_grad)
 
-    def ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of ones, e.g. ``ones(2, 3)``."""
+        _device.resolve(device, "ones")
         return self._make(np.ones(parse_shape(size)), dtype, requires_grad)
 
-    def empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """An uninitialised tensor (zeros here)."""
+        _device.resolve(device, "empty")
         return self.zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
     def full(self, size: Sequence[int], fill_value: float, *, dtype: Any = None,
-             requires_grad: bool = False) -> Any:
+             requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of ``size`` filled with ``fill_value``."""
+        _device.resolve(device, "full")
         array = np.full(parse_shape((size,)), fill_value)
         return self._make(array, dtype, requires_grad)
 
-    def rand(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
-        """Uniform samples from [0, 1) drawn from the shared generator (see ``manual_seed``)."""
-        return self._make(_random.uniform(0.0, 1.0, parse_shape(size)), dtype, requires_grad)
+    def rand(self, *size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
+             device: Any = None) -> Any:
+        """Uniform samples from [0, 1): from ``generator`` or the shared one (see ``manual_seed``)."""
+        _device.resolve(device, "rand")
+        array = _generator.rng(generator, "rand").uniform(0.0, 1.0, size=parse_shape(size))
+        return self._make(array, dtype, requires_grad)
 
-    def randn(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
-        """Standard normal samples from the shared generator."""
-        return self._make(_random.normal(0.0, 1.0, parse_shape(size)), dtype, requires_grad)
+    def randn(self, *size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
+              device: Any = None) -> Any:
+        """Standard normal samples, from ``generator`` or the shared one.
 
-    def randint(self, low: int, high: int, size: Sequence[int], *, dtype: Any = None) -> Any:
-        """Integers uniform in [low, high)."""
-        array = _random.generator().integers(low, high, size=parse_shape((size,)))
-        return self.tensor(array.astype(np.int64), dtype=dtype)
+        Seeded draws repeat on both engines but differ from PyTorch's (see ``Generator``).
+        """
+        _device.resolve(device, "randn")
+        array = _generator.rng(generator, "randn").normal(0.0, 1.0, size=parse_shape(size))
+        return self._make(array, dtype, requires_grad)
 
-    def randperm(self, n: int) -> Any:
-        """A random permutation of ``range(n)``."""
-        return self.tensor(_random.permutation(n))
+    def randint(self, *args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
+                device: Any = None, requires_grad: bool = False, low: int | None = None,
+                high: int | None = None) -> Any:
+        """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
+
+        Example:
+            >>> import mytorch.vector as mt
+            >>> x = mt.randint(3, 6, (2, 4), generator=mt.Generator().manual_seed(0))
+            >>> tuple(x.shape), str(x.dtype), 3 <= x.min().item() and x.max().item() < 6
+            ((2, 4), 'int64', True)
+        """
+        _device.resolve(device, "randint")
+        named = {"low": low, "high": high, "size": size}
+        two_bounds = len(args) == 3 or (len(args) == 2 and size is not None)
+        order = ["low", "high", "size"] if two_bounds else ["high", "size"]
+        if len(args) > len(order):
+            raise TypeError(f"randint() takes (low=0, high, size), got {len(args)} positional arguments")
+        for key, value in zip(order, args):
+            if named[key] is not None:
+                raise TypeError(f"randint() got multiple values for argument {key!r}")
+            named[key] = value
+        low, high, size = named["low"], named["high"], named["size"]
+        low = 0 if low is None else low
+        if high is None or size is None:
+            raise TypeError("randint() needs high and size, e.g. randint(10, (3,)) or randint(0, 10, (3,))")
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (low, high)):
+            raise TypeError(f"randint(): low and high must be ints, got low={low!r}, high={high!r}")
+        if low >= high:
+            raise RuntimeError(
+                f"randint expects 'low' to be less than 'high', but got low={low} >= high={high}"
+            )
+        array = _generator.rng(generator, "randint").integers(low, high, size=parse_shape((size,)))
+        return self._make(array.astype(np.int64), dtype, requires_grad)
+
+    def randperm(self, n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Any:
+        """A random permutation of ``range(n)`` (int64), from ``generator`` or the shared one."""
+        _device.resolve(device, "randperm")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+        array = _generator.rng(generator, "randperm").permutation(int(n)).astype(np.int64)
+        return self._make(array, dtype, requires_grad)
+
+    def normal(self, mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
+               dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Any:
+        """Samples of N(mean, std**2): ``mean``/``std`` numbers (then ``size`` is needed) or tensors.
+
+        Tensor arguments broadcast and give the result its shape (and dtype), as in PyTorch;
+        the samples carry no gradient. Seeded draws differ from PyTorch's (see ``Generator``).
+
+        Example:
+            >>> import mytorch.vector as mt
+            >>> tuple(mt.normal(mt.zeros(3), 1.0).shape), tuple(mt.normal(2.0, 3.0, (2, 2)).shape)
+            ((3,), (2, 2))
+        """
+        _device.resolve(device, "normal")
+        tensors = [x for x in (mean, std) if isinstance(x, TensorBase)]
+        m = np.asarray(mean.numpy() if isinstance(mean, TensorBase) else mean, dtype=np.float64)
+        sd = np.asarray(std.numpy() if isinstance(std, TensorBase) else std, dtype=np.float64)
+        if (sd < 0).any() or np.isnan(sd).any():
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {sd.min() if sd.size else sd}")
+        if tensors:
+            if size is not None:
+                raise TypeError("normal(): size= is only for number mean and std; the tensors give the shape")
+            shape = np.broadcast_shapes(m.shape, sd.shape)
+            dtype = dtype if dtype is not None else tensors[0].dtype
+        else:
+            if size is None:
+                raise TypeError("normal(mean, std) with numbers needs a size, e.g. normal(0.0, 1.0, (3,))")
+            shape = parse_shape((size,))
+        draws = _generator.rng(generator, "normal").normal(0.0, 1.0, size=shape)
+        return self._make(m + sd * draws, dtype, requires_grad)
+
+    def multinomial(self, input: Any, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                    generator: Any = None) -> Any:
+        """Indices drawn from the rows of ``input`` (non-negative weights, not necessarily summing to 1).
+
+        ``input`` is 1-D (gives ``num_samples`` indices) or 2-D (one row of indices per row).
+        Without replacement every index appears at most once per row. Seeded draws differ
+        from PyTorch's (see ``Generator``).
+
+        Example:
+            >>> import mytorch.vector as mt
+            >>> mt.multinomial(mt.tensor([0.0, 1.0, 0.0]), 2, replacement=True).tolist()
+            [1, 1]
+        """
+        probs = np.asarray(self._t(input).numpy(), dtype=np.float64)
+        if probs.ndim not in (1, 2):
+            raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {probs.shape}")
+        n_ok = isinstance(num_samples, (int, np.integer)) and not isinstance(num_samples, bool)
+        if not n_ok or num_samples <= 0:
+            raise RuntimeError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
+        rows = probs.reshape(-1, probs.shape[-1])
+        if not np.isfinite(rows).all() or (rows < 0).any():
+            raise RuntimeError("multinomial: probability tensor contains either inf, nan or element < 0")
+        totals = rows.sum(axis=1)
+        if (totals <= 0).any():
+            raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0) "
+                               f"in row {int(np.argmax(totals <= 0))}")
+        if not replacement:
+            if num_samples > rows.shape[1]:
+                raise RuntimeError(f"multinomial: cannot sample n_sample={num_samples} > "
+                                   f"prob_dist.size(-1)={rows.shape[1]} samples without replacement")
+            nonzero = (rows > 0).sum(axis=1).min()
+            if num_samples > nonzero:
+                raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                                   f"from a row with only {nonzero} non-zero weights")
+        rng = _generator.rng(generator, "multinomial")
+        out = np.stack([rng.choice(rows.shape[1], size=num_samples, replace=bool(replacement), p=r / r.sum())
+                        for r in rows])
+        return self.tensor(out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64))
 
     def arange(self, start: float, end: float | None = None, step: float = 1, *,
-               dtype: Any = None, requires_grad: bool = False) -> Any:
+               dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """``arange(5)``, ``arange(1, 5)``, ``arange(0, 1, 0.25)`` as in PyTorch."""
+        _device.resolve(device, "arange")
         if end is None:
             start, end = 0, start
         array = np.arange(start, end, step)
@@ -82,28 +199,37 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         return self._make(array, dtype, requires_grad)
 
     def linspace(self, start: float, end: float, steps: int, *, dtype: Any = None,
-                 requires_grad: bool = False) -> Any:
+                 requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "linspace")
         return self._make(np.linspace(start, end, steps), dtype, requires_grad)
 
     def eye(self, n: int, m: int | None = None, *, dtype: Any = None,
-            requires_grad: bool = False) -> Any:
+            requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "eye")
         return self._make(np.eye(n, m), dtype, requires_grad)
 
-    def zeros_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def zeros_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Any:
+        _device.resolve(device, "zeros_like")
         return self.tensor(np.zeros(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
 
-    def ones_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def ones_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "ones_like")
         return self.tensor(np.ones(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     def full_like(self, t: Any, fill_value: float, *, dtype: Any = None,
-                  requires_grad: bool = False) -> Any:
+                  requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "full_like")
         array = np.full(t.shape, fill_value)
         return self.tensor(array, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
-    def rand_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def rand_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
+        _device.resolve(device, "rand_like")
         return self.rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
-    def randn_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+    def randn_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Any:
+        _device.resolve(device, "randn_like")
         return self.randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     def from_numpy(self, array: np.ndarray) -> Any:
@@ -112,8 +238,9 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
             raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
         return self.Tensor._from_numpy(array)
 
-    def as_tensor(self, data: Any, dtype: Any = None) -> Any:
+    def as_tensor(self, data: Any, dtype: Any = None, device: Any = None) -> Any:
         """``data`` itself if it is already such a tensor, a shared numpy array, else a copy."""
+        _device.resolve(device, "as_tensor")
         if isinstance(data, self.Tensor) and dtype is None:
             return data
         if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
@@ -295,3 +422,8 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         """Every public function, by name, for an engine's ``__init__``."""
         names = [n for n in dir(self) if not n.startswith("_") and n not in ("Tensor", "exports")]
         return {n: getattr(self, n) for n in names}
+
+
+from ._keepdims import install as _install_keepdims  # noqa: E402
+
+_install_keepdims(EngineAPI)

@@ -19,16 +19,17 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-NN_DIR = Path(__file__).with_name("nn")
+HERE = Path(__file__).parent
 
 
-def load_nn_for(engine_package: str) -> ModuleType:
-    """Import ``mytorch/nn`` as ``<engine_package>.nn`` (once; cached in sys.modules)."""
-    name = f"{engine_package}.nn"
+def load_nn_for(engine_package: str, package: str = "nn") -> ModuleType:
+    """Import ``mytorch/<package>`` as ``<engine_package>.<package>`` (once; cached in sys.modules)."""
+    name = f"{engine_package}.{package}"
     if name in sys.modules:
         return sys.modules[name]
+    folder = HERE / package
     spec = importlib.util.spec_from_file_location(
-        name, NN_DIR / "__init__.py", submodule_search_locations=[str(NN_DIR)]
+        name, folder / "__init__.py", submodule_search_locations=[str(folder)]
     )
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

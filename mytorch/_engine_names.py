@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from . import _random
+from ._device import accelerator, backends, cuda, device
 from ._dtype import (
     bool_,
     double,
@@ -28,7 +29,15 @@ from ._dtype import (
     set_default_dtype,
     uint8,
 )
-from ._graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ._generator import Generator
+from ._graph import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 bool = bool_  # noqa: A001 - torch.bool
 float = float32  # noqa: A001 - torch.float
@@ -45,5 +54,7 @@ def manual_seed(seed: int) -> None:
 __all__ = [
     "bool", "bool_", "double", "float", "float16", "float32", "float64", "get_default_dtype",
     "int", "short", "half", "int8", "int16", "int32", "int64", "long", "set_default_dtype", "uint8",
-    "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "manual_seed",
+    "accelerator", "backends", "cuda", "device", "Generator",
+    "enable_grad", "inference_mode", "is_inference_mode_enabled", "is_grad_enabled", "no_grad",
+    "set_grad_enabled", "manual_seed",
 ]

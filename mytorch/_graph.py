@@ -29,6 +29,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
 ]
 
 
@@ -106,6 +108,14 @@ class _GradModeSwitch:
 
     mode: bool = True
 
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        """``@no_grad`` without parentheses decorates ``orig_func`` directly, as in PyTorch."""
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {orig_func!r})")
+        return super().__new__(cls)(orig_func)
+
     def __enter__(self) -> None:
         self.previous = _mode.enabled
         _mode.enabled = self.mode
@@ -144,3 +154,56 @@ class enable_grad(_GradModeSwitch):
     """Re-enable graph recording, e.g. inside a ``no_grad`` block."""
 
     mode = True
+
+
+class _InferenceMode(threading.local):
+    enabled: bool = False
+
+
+_inference = _InferenceMode()
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()``."""
+    return _inference.enabled
+
+
+class inference_mode:
+    """``no_grad`` for inference, as PyTorch's (MyTorch has no separate inference tensors).
+
+    Usable as ``with inference_mode():``, ``@inference_mode()``, ``@inference_mode`` and
+    ``inference_mode(False)`` (records again).
+
+    Example:
+        >>> with inference_mode():
+        ...     is_grad_enabled(), is_inference_mode_enabled()
+        (False, True)
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # @inference_mode without parentheses
+            return super().__new__(cls)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: Any = True) -> None:
+        self.mode = bool(mode) if not callable(mode) else True
+
+    def __enter__(self) -> None:
+        self.previous = (_mode.enabled, _inference.enabled)
+        if self.mode:
+            _mode.enabled, _inference.enabled = False, True
+        else:
+            _inference.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled, _inference.enabled = self.previous
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _anomaly
+from . import _anomaly, _device
 from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
@@ -227,8 +227,17 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device.device:
+        """Always ``device(type='cpu')``: MyTorch computes on the CPU."""
+        return _device.CPU
+
+    def cpu(self):
+        """This tensor (it is on the CPU already)."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any):
+        """Raises: no CUDA device here (see ``mytorch.vector.cuda.is_available()``)."""
+        _device.resolve("cuda", "Tensor.cuda")
 
     # ------------------------------------------------------------ dtype conversions (via ``to``)
     def float(self):
@@ -777,3 +786,8 @@ def check_same_float_dtype(op: str, a: np.dtype, b: np.dtype) -> None:
             f"({a.name} and {b.name}); convert one explicitly, e.g. x.float() or x.double(), "
             f"or make the data with tensor(data, dtype={b.name})"
         )
+
+
+from ._keepdims import install as _install_keepdims  # noqa: E402
+
+_install_keepdims(TensorBase)

@@ -8,6 +8,7 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
+import mytorch.vector as mv
 from mytorch import _random
 from mytorch.utils.data import (
     DataLoader,
@@ -104,9 +105,9 @@ def test_batch_shapes_len_and_drop_last(make, batch_size, drop_last, sizes):
     batches = list(loader)
     assert [len(y) for _, y in batches] == sizes
     for x, y in batches:
-        assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray)
-        assert x.shape[1:] == np.asarray(ds[0][0]).shape
-        assert y.dtype.kind == "i"
+        assert isinstance(x, mv.Tensor) and isinstance(y, mv.Tensor)  # PyTorch's default_collate
+        assert tuple(x.shape[1:]) == np.asarray(ds[0][0]).shape
+        assert np.dtype(y.dtype).kind == "i"
     assert _labels(batches) == list(range(sum(sizes)))  # no shuffle: in order
 
 
@@ -239,7 +240,7 @@ def test_default_collate_types():
     assert isinstance(p, Point) and p.a.tolist() == [1, 3]
     nested = default_collate([(np.zeros((2, 2)), (1, 2.0)), (np.ones((2, 2)), (3, 4.0))])
     assert nested[0].shape == (2, 2, 2) and nested[1][0].tolist() == [1, 3]
-    assert isinstance(nested, tuple)
+    assert isinstance(nested, list)  # PyTorch collates a tuple of fields into a list
     assert isinstance(default_collate([[1, 2], [3, 4]]), list)
 
 

@@ -17,19 +17,21 @@ import sys
 from typing import Any
 
 from .._api import EngineAPI
+from .._device import resolve as _resolve_device
 from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
 from . import autograd  # noqa: F401
 from .tensor import Tensor
 from .value import Value  # noqa: F401
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """Make a tensor from data (copied). Floating data becomes float64 Values.
 
     Example:
         >>> tensor([1.0, 2.0]).dtype
         dtype('float64')
     """
+    _resolve_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -50,7 +52,8 @@ Tensor._engine = sys.modules[__name__]
 from .._engine_loader import load_nn_for as _load_nn_for  # noqa: E402
 
 nn = _load_nn_for("mytorch.micro")
-from .. import optim, utils  # noqa: E402, F401
+utils = _load_nn_for("mytorch.micro", "utils")  # utils.data collates into micro Tensors
+from .. import optim  # noqa: E402, F401
 
 layers = nn  # the seed project's names
 optimizers = optim

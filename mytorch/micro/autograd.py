@@ -15,14 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _graph
-from .._autograd import FunctionBase, FunctionCtx, make_grad
+from .._autograd import FunctionBase, FunctionCtx, make_grad, once_differentiable
 from .._gradcheck import GradcheckError, gradcheck
 from . import arrays
 from . import value as _v
 from .graph import Record, next_of, run_backward
 from .tensor import Tensor, _group_ids, seed_gradient
 
-__all__ = ["grad", "gradcheck", "GradcheckError", "Function", "FunctionCtx"]
+__all__ = ["grad", "gradcheck", "GradcheckError", "Function", "FunctionCtx", "once_differentiable"]
 
 
 grad = make_grad(
@@ -58,34 +58,32 @@ class Function(FunctionBase):
     """
 
     @classmethod
-    def _record(cls, ctx: FunctionCtx, args: tuple, out: Tensor) -> Tensor:
+    def _record(cls, ctx: FunctionCtx, args: tuple, outs: list[Tensor]) -> list[Tensor]:
         wanted = [a for a, need in zip(args, ctx.needs_input_grad) if need]
         parents = tuple(v for a in wanted for v in a._values.flat)
-        rows = [cls._jacobian_row(ctx, args, out.shape, k) for k in range(out.numel())]
         group = next(_group_ids)
-        _v._GROUP = (group, cls.__name__)
-        try:
-            values = [
-                _v.Value(x, parents, cls.__name__, row) for x, row in zip(out.data.ravel().tolist(), rows)
-            ]
-        finally:
-            _v._GROUP = None
-        record = Record(cls.__name__, group, tuple(next_of(a) for a in wanted))
-        return Tensor._from_record(arrays.from_list(values, out.shape), record)
+        results = []
+        for j, out in enumerate(outs):
+            rows = [cls._jacobian_row(ctx, args, outs, j, k) for k in range(out.numel())]
+            _v._GROUP = (group, cls.__name__)
+            try:
+                values = [
+                    _v.Value(x, parents, cls.__name__, row) for x, row in zip(out.data.ravel().tolist(), rows)
+                ]
+            finally:
+                _v._GROUP = None
+            record = Record(cls.__name__, group, tuple(next_of(a) for a in wanted))
+            results.append(Tensor._from_record(arrays.from_list(values, out.shape), record))
+        return results
 
     @classmethod
-    def _jacobian_row(cls, ctx: FunctionCtx, args: tuple, shape: tuple[int, ...], k: int) -> tuple:
-        """d out[k] / d(every element of every input that requires grad), via one ``backward`` call."""
-        onehot = np.zeros(shape)
+    def _jacobian_row(cls, ctx: FunctionCtx, args: tuple, outs: list[Tensor], j: int, k: int) -> tuple:
+        """d outs[j][k] / d(every element of every input that requires grad), via one ``backward`` call."""
+        onehot = np.zeros(outs[j].shape)
         onehot.flat[k] = 1.0
+        seeds = [Tensor(onehot) if i == j else None for i in range(len(outs))]
         with _graph.no_grad():
-            grads = cls.backward(ctx, Tensor(onehot))
-        grads = grads if isinstance(grads, tuple) else (grads,)
-        if len(grads) != len(args):
-            raise RuntimeError(
-                f"{cls.__name__}.backward returned {len(grads)} gradients, expected "
-                f"{len(args)} (one per forward input)"
-            )
+            grads = cls._run_backward(ctx, seeds, lambda shape, dtype: Tensor(np.zeros(shape)))
         row: list[float] = []
         for a, need, g in zip(args, ctx.needs_input_grad, grads):
             if not need:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _graph
+from .. import _grad_fn, _graph, _hooks
 from . import arrays
 from . import value as _v
 
@@ -41,7 +41,7 @@ class Record:
             grad), or None (needs no gradient).
     """
 
-    __slots__ = ("op", "group", "next", "retained", "freed")
+    __slots__ = ("op", "group", "next", "retained", "freed", "hooks", "hooked")
 
     def __init__(self, op: str, group: int | None, next: tuple) -> None:  # noqa: A002
         self.op = op
@@ -49,6 +49,8 @@ class Record:
         self.next = next
         self.retained: Any = None
         self.freed = False
+        self.hooks: dict | None = None  # register_hook on the output tensor (``hooked``, a weakref)
+        self.hooked: Any = None
 
     def name(self) -> str:
         """PyTorch-style name, e.g. ``MulBackward``."""
@@ -56,6 +58,11 @@ class Record:
         if base.islower():  # "log_softmax" -> "LogSoftmax"; a Function's class name stays as it is
             base = "".join(p.capitalize() for p in base.split("_"))
         return base + "Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((record or AccumulateGrad or None, 0), ...)`` per input, as in PyTorch."""
+        return _grad_fn.next_functions(self.next, lambda n: n.__class__ is Record)
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -106,6 +113,8 @@ def run_backward(
     records = [n for n in order if n.__class__ is Record]
     retained = [r.retained() for r in records if r.retained is not None]
     retained = [t for t in retained if t is not None]
+    hooked = [(r.hooks, r.hooked()) for r in records if r.hooks]
+    hooked = [(h, t) for h, t in hooked if t is not None]
     reached = {id(n) for n in order}
 
     root_values = [v for r in roots for v in r._values.flat]
@@ -114,16 +123,19 @@ def run_backward(
         table = _v.backprop_graph(root_values, seed_items)
         grad_of = _grad_tensor_maker(table, roots, seeds)
     else:
-        zero = [v for t in [*leaves, *retained, *(inputs or ())] for v in t._values.flat]
+        watched = [*leaves, *retained, *(t for _, t in hooked), *(inputs or ())]
+        zero = [v for t in watched for v in t._values.flat]
         _v.backprop(root_values, [x for s in seeds for x in np.ravel(s).tolist()], zero)
 
         def grad_of(t: Any) -> np.ndarray:
             return arrays.grads(t._values)
 
+    for hooks, t in hooked:  # observe only: the Values already carry every gradient
+        _run_observing_hooks(hooks, grad_of(t), t)
     results = None
     if inputs is None:
         for leaf in leaves:
-            _accumulate(leaf, grad_of(leaf))
+            _accumulate(leaf, _hooked_leaf_grad(leaf, grad_of(leaf)))
         for t in retained:
             g = grad_of(t)
             t.grad = g if create_graph else type(t)._engine.Tensor._wrap(arrays.to_values(g))
@@ -133,6 +145,41 @@ def run_backward(
         for r in records:
             r.freed = True
     return results
+
+
+def _as_tensor(g: Any, like: Any) -> Any:
+    """A gradient as the Tensor a hook sees."""
+    return g if not isinstance(g, np.ndarray) else type(like)._engine.Tensor._wrap(arrays.to_values(g))
+
+
+def _as_grad(t: Any, like: Any) -> Any:
+    """A hook's replacement gradient in the form of ``like`` (a float array, or a Tensor)."""
+    if not isinstance(like, np.ndarray):
+        return t
+    out = np.asarray(t.numpy() if hasattr(t, "numpy") else t, dtype=np.float64)
+    if out.shape != like.shape:
+        raise RuntimeError(
+            f"hook returned a gradient of shape {out.shape} for a tensor of shape {like.shape}"
+        )
+    return out
+
+
+def _hooked_leaf_grad(leaf: Any, g: Any) -> Any:
+    """``g`` after the leaf's ``register_hook`` hooks (each may replace it)."""
+    hooks = getattr(leaf, "_grad_hooks", None)
+    if not hooks:
+        return g
+    return _hooks.run_grad_hooks(hooks, g, lambda a: _as_tensor(a, leaf), lambda t: _as_grad(t, g))
+
+
+def _run_observing_hooks(hooks: dict, g: Any, t: Any) -> None:
+    for hook in list(hooks.values()):
+        if hook(_as_tensor(g, t)) is not None:
+            raise NotImplementedError(
+                "micro engine: a hook on a non-leaf tensor can read its gradient but not replace it "
+                "(gradients flow element by element through Values); return None, hook a leaf, or use "
+                "mytorch.vector"
+            )
 
 
 def _seed_items(seed: Any) -> list[Any]:

@@ -34,12 +34,13 @@ Example:
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _dtype, _graph
+from .. import _anomaly, _device, _dtype, _graph, _hooks
 from .._graph import _mode
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
@@ -102,7 +103,7 @@ def _storage(arr: np.ndarray) -> np.ndarray:
 class Tensor(TensorBase):
     """An n-dimensional array of ``Value`` nodes with the vector engine's Tensor API."""
 
-    __slots__ = ("_values", "grad", "grad_fn", "_requires_grad", "_base", "__weakref__")
+    __slots__ = ("_values", "grad", "grad_fn", "_requires_grad", "_base", "_grad_hooks", "__weakref__")
 
     _engine: Any = None  # set to the ``mytorch.micro`` module on import
 
@@ -379,12 +380,10 @@ class Tensor(TensorBase):
         x, y = a._float_values(), b._float_values()
         return cls._compute("where", (a, b), lambda: arrays.copies(arrays.obj(np.where(cond, x, y)), "where"))
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
-        """Cast to ``dtype`` (any floating dtype means float64 here); ``"cpu"`` is accepted."""
-        dtype = kwargs.get("dtype", dtype)
-        if isinstance(dtype, TensorBase):
-            dtype = dtype.dtype
-        if dtype is None or dtype in ("cpu",):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast to ``dtype`` (any floating dtype means float64 here); device ``"cpu"`` is accepted."""
+        dtype = _device.parse_to(args, kwargs, "Tensor.to")
+        if dtype is None:
             return self
         dtype = np.dtype(dtype)
         if _dtype.is_floating(dtype):
@@ -561,6 +560,30 @@ class Tensor(TensorBase):
         return self._inplace(lambda t: -t)
 
     # ------------------------------------------------------------ autograd
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` with this tensor's gradient; on a leaf a returned Tensor replaces it.
+
+        On a non-leaf (micro engine) the hook reads the gradient and must return None.
+
+        Example:
+            >>> x = Tensor([1.0, 2.0], requires_grad=True)
+            >>> h = x.register_hook(lambda g: g * 10)
+            >>> (x * x).sum().backward(); x.grad.tolist()
+            [20.0, 40.0]
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        record = self.grad_fn
+        if record is None:
+            hooks = getattr(self, "_grad_hooks", None)
+            if hooks is None:
+                hooks = self._grad_hooks = {}
+        else:
+            if record.hooks is None:
+                record.hooks, record.hooked = {}, weakref.ref(self)
+            hooks = record.hooks
+        return _hooks.add(hooks, hook)
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
         if self.grad_fn is not None:

@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from mytorch import _device
 from mytorch._tensor_base import TensorBase
 
-from . import _traversal
+from . import _module_hooks, _traversal
 from ._engine import engine
 from .parameter import Parameter
 
@@ -195,7 +196,22 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        hooks = self.__dict__.get("_module_hooks")
+        if hooks:
+            return _module_hooks.call(self, hooks, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False) -> Any:
+        """``hook(module, args)`` before ``forward``; a returned value replaces ``args``."""
+        return _module_hooks.add_forward_pre_hook(self, hook, prepend)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False) -> Any:
+        """``hook(module, args, output)`` after ``forward``; a returned value replaces the output."""
+        return _module_hooks.add_forward_hook(self, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """``hook(module, grad_input, grad_output)`` in backward; a returned tuple replaces grad_input."""
+        return _module_hooks.add_full_backward_hook(self, hook, prepend)
 
     # ------------------------------------------------------------ traversal
     def named_modules(
@@ -328,20 +344,7 @@ class Module:
 
         The Parameter objects stay the same, so an optimizer built before still holds them.
         """
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, TensorBase):
-                dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu",):
-                continue
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cuda", "mps", "xpu", "meta"):
-                raise ValueError(f"to(): MyTorch runs on the CPU only, got device {arg!r}")
-            elif arg is not None:
-                dtype = arg
+        dtype = _device.parse_to(args, kwargs, "Module.to")
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
@@ -367,6 +370,11 @@ class Module:
         return self._apply_dtype(np.dtype("float16"))
 
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises: no CUDA device here (MyTorch computes on the CPU)."""
+        _device.resolve("cuda", "Module.cuda")
         return self
 
     def type(self, dst_type: Any) -> Module:

@@ -10,13 +10,14 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import _random
+from mytorch import _random
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate"]
 
@@ -91,17 +92,29 @@ class Subset(Dataset):
         return len(self.indices)
 
 
-def default_collate(batch: Sequence[Any]) -> Any:
-    """Merge a list of samples into a batch.
+class _CollateSizeError(RuntimeError, ValueError):
+    """Samples of unequal length (PyTorch raises RuntimeError; MyTorch raised ValueError)."""
 
-    numpy arrays and scalars are stacked (``np.stack``), engine tensors with
-    ``type(t)._engine.stack``; Python numbers become a numpy array; tuples,
-    lists and dicts are collated field by field; strings stay a list.
+
+def _engine() -> Any:
+    """The engine this copy of ``utils`` serves: loaded as ``mytorch.utils`` (vector) or
+    ``mytorch.micro.utils`` (micro), like ``nn``."""
+    package = __name__.rsplit(".", 2)[0]  # "mytorch" or "mytorch.micro"
+    return importlib.import_module("mytorch.vector" if package == "mytorch" else package)
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """Merge a list of samples into a batch, as PyTorch's ``default_collate``.
+
+    Tensors are stacked; numpy arrays, numpy scalars and Python numbers become
+    one Tensor of this engine (ints int64, floats float64, bools bool, numpy
+    dtypes kept); dicts and namedtuples are collated field by field, other
+    tuples and lists into a list of fields; strings stay a list.
 
     Example:
         >>> x, y = default_collate([(np.zeros(2), 1), (np.ones(2), 0)])
-        >>> x.shape, y.tolist()
-        ((2, 2), [1, 0])
+        >>> tuple(x.shape), y.tolist(), str(y.dtype)
+        ((2, 2), [1, 0], 'int64')
     """
     if len(batch) == 0:
         raise ValueError("default_collate: cannot collate an empty batch")
@@ -109,10 +122,14 @@ def default_collate(batch: Sequence[Any]) -> Any:
     engine = getattr(type(first), "_engine", None)
     if engine is not None:
         return engine.stack(list(batch))
-    if isinstance(first, (np.ndarray, np.generic)):
-        return np.stack(batch)
-    if isinstance(first, (bool, int, float, complex)):
-        return np.array(batch)
+    if isinstance(first, (np.ndarray, np.generic)) and first.dtype.kind in "biufc":
+        return _engine().from_numpy(np.stack(batch))
+    if isinstance(first, bool):
+        return _engine().from_numpy(np.array(batch, dtype=np.bool_))
+    if isinstance(first, int):
+        return _engine().from_numpy(np.array(batch, dtype=np.int64))
+    if isinstance(first, float):
+        return _engine().from_numpy(np.array(batch, dtype=np.float64))
     if isinstance(first, (str, bytes)):
         return list(batch)
     if isinstance(first, dict):
@@ -120,17 +137,18 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(first, (tuple, list)):
         lengths = {len(sample) for sample in batch}
         if len(lengths) != 1:
-            raise ValueError(f"default_collate: samples have different lengths {sorted(lengths)}")
+            raise _CollateSizeError(
+                f"default_collate: each element in list of batch should be of equal size; "
+                f"samples have different lengths {sorted(lengths)}"
+            )
         fields = [default_collate(list(field)) for field in zip(*batch)]
-        if isinstance(first, list):
-            return fields
         if hasattr(first, "_fields"):  # namedtuple
             return type(first)(*fields)
-        return tuple(fields)
+        return fields
+    found = first.dtype if isinstance(first, (np.ndarray, np.generic)) else type(first).__name__
     raise TypeError(
-        f"default_collate: don't know how to batch {type(first).__name__}; "
-        "expected numpy arrays, tensors, numbers, or tuples/lists/dicts of them "
-        "(pass collate_fn= for anything else)"
+        f"default_collate: don't know how to batch {found}: batch must contain tensors, numpy "
+        "arrays, numbers, dicts or lists (pass collate_fn= for anything else)"
     )
 
 
@@ -208,12 +226,13 @@ class DataLoader:
 
     def _batches(self, order: np.ndarray, stop: int, source: Any) -> Iterator[Any]:
         collate = default_collate if self.collate_fn is None else self.collate_fn
+        from_numpy = _engine().from_numpy
         for start in range(0, stop, self.batch_size):
             index = order[start : start + self.batch_size]
             if source is not None:
                 arrays, index_map = source
                 rows = index if index_map is None else index_map[index]
-                yield tuple(a[rows] for a in arrays)
+                yield [from_numpy(a[rows]) for a in arrays]
             else:
                 yield collate([self.dataset[int(i)] for i in index])
 

@@ -16,18 +16,20 @@ import numpy as np
 
 from .. import _dtype
 from .._api import EngineAPI
+from .._device import resolve as _resolve_device
 from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
 from . import autograd, fused  # noqa: F401
 from .tensor import Tensor
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """Make a tensor from data (copied). Python floats take the default dtype.
 
     Example:
         >>> tensor([1.0, 2.0]).dtype
         dtype('float32')
     """
+    _resolve_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from .._autograd import FunctionBase, FunctionCtx, make_grad
+from .._autograd import FunctionBase, FunctionCtx, make_grad, once_differentiable
 from .._gradcheck import GradcheckError, gradcheck
 from . import node as _node
 from .tensor import Tensor, _seed_gradient
 
-__all__ = ["grad", "gradcheck", "GradcheckError", "Function", "FunctionCtx"]
+__all__ = ["grad", "gradcheck", "GradcheckError", "Function", "FunctionCtx", "once_differentiable"]
 
 
 grad = make_grad(
@@ -30,18 +30,33 @@ grad = make_grad(
 )
 
 
+def _zeros(shape: tuple, dtype: Any) -> Tensor:
+    return Tensor._wrap(np.zeros(shape, dtype=dtype))
+
+
 class _UserNode(_node.Node):
-    """Runs a user ``Function``'s backward inside the engine's graph."""
+    """Runs a user ``Function``'s backward inside the engine's graph.
+
+    With several differentiable outputs the node's output is all of them raveled
+    and joined (``spans`` say where each lies); each output is a :class:`_Unpack`
+    node reading its span, so the engine hands this node one joined gradient.
+    """
+
+    spans: list | None = None
 
     def backward(self, g: Any) -> tuple:
         as_arrays = isinstance(g, np.ndarray)
-        grads = self.fn.backward(self.ctx, Tensor._wrap(g) if as_arrays else g)
-        grads = grads if isinstance(grads, tuple) else (grads,)
-        if len(grads) != len(self.next):
-            raise RuntimeError(
-                f"{self.fn.__name__}.backward returned {len(grads)} gradients, expected "
-                f"{len(self.next)} (one per forward input)"
-            )
+        if self.spans is None:
+            outs = [Tensor._wrap(g) if as_arrays else g]
+        else:
+            reached = self.reached
+            self.reached = set()
+            outs = [
+                None if i not in reached else
+                (Tensor._wrap(g[lo:hi].reshape(shape)) if as_arrays else g[lo:hi].reshape(shape))
+                for i, (lo, hi, shape) in enumerate(self.spans)
+            ]
+        grads = self.fn._run_backward(self.ctx, outs, _zeros)
         return tuple(
             None if g_i is None else (g_i.data if as_arrays and isinstance(g_i, Tensor) else g_i)
             for g_i in grads
@@ -51,9 +66,33 @@ class _UserNode(_node.Node):
         return self.fn.__name__ + "Backward"
 
     def free(self) -> None:
-        fn = self.fn
+        fn, spans = self.fn, self.spans
         super().free()
-        self.fn = fn  # keep the name for drawing and repr after backward
+        self.fn, self.spans = fn, spans  # keep the name for drawing and repr after backward
+
+
+class _Unpack(_node.Node):
+    """Output ``index`` of a several-output Function: its span of the joined output."""
+
+    def backward(self, g: Any) -> tuple:
+        owner, total = self.owner, self.total
+        owner.reached.add(self.index)
+        lo, hi = self.span
+        if isinstance(g, np.ndarray):
+            full = np.zeros(total, dtype=g.dtype)
+            full[lo:hi] = g.ravel()
+            return (full,)
+        before, after = Tensor._wrap(np.zeros(lo, g.dtype)), Tensor._wrap(np.zeros(total - hi, g.dtype))
+        parts = [before, g.reshape(-1), after]
+        return (Tensor._cat(parts, 0),)
+
+    def name(self) -> str:  # type: ignore[override]
+        return self.owner.name()
+
+    def free(self) -> None:
+        keep = (self.owner, self.index, self.span, self.total)
+        super().free()
+        self.owner, self.index, self.span, self.total = keep
 
 
 class Function(FunctionBase):
@@ -76,8 +115,26 @@ class Function(FunctionBase):
     """
 
     @classmethod
-    def _record(cls, ctx: FunctionCtx, args: tuple, out: Tensor) -> Tensor:
+    def _record(cls, ctx: FunctionCtx, args: tuple, outs: list[Tensor]) -> list[Tensor]:
+        if not outs:
+            return []
         node = _UserNode.__new__(_UserNode)
         node.fn, node.ctx = cls, ctx
-        node._link(args, out.data)
-        return Tensor._from_node(out.data, node)
+        if len(outs) == 1:
+            node._link(args, outs[0].data)
+            return [Tensor._from_node(outs[0].data, node)]
+        arrays = [o.data for o in outs]
+        joined = np.concatenate([a.ravel() for a in arrays])
+        ends = np.cumsum([0] + [a.size for a in arrays]).tolist()
+        node.spans = [(lo, hi, a.shape) for lo, hi, a in zip(ends[:-1], ends[1:], arrays)]
+        node.reached = set()
+        node._link(args, joined)
+        whole = Tensor._from_node(joined, node)
+        results = []
+        for i, a in enumerate(arrays):
+            unpack = _Unpack.__new__(_Unpack)
+            unpack.owner, unpack.index, unpack.total = node, i, joined.size
+            unpack.span = (ends[i], ends[i + 1])
+            unpack._link((whole,), a)
+            results.append(Tensor._from_node(a, unpack))
+        return results

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly
+from .. import _anomaly, _grad_fn, _hooks
 from .._graph import _mode
 from . import dual
 
@@ -48,6 +48,8 @@ from . import dual
 Tensor: Any = None
 
 _sequence = itertools.count()  # recording order of nodes: see run_backward
+#: Set once any leaf gets a ``register_hook`` hook: until then backward skips looking for them.
+leaf_hooks_in_use = False
 
 
 class Node:
@@ -64,6 +66,8 @@ class Node:
     """
 
     saves_inputs = False
+    #: Hooks registered with ``register_hook`` on the output tensor (a dict), set per node when used.
+    _grad_hooks: dict | None = None
     #: True when ``backward`` reads the output array ``self.out`` (exp, tanh, softmax...): the
     #: output tensor's version counter is then kept and checked by :meth:`saved_output`.
     saves_output = False
@@ -210,6 +214,11 @@ class Node:
         """All saved inputs (see :meth:`saved`)."""
         return tuple(self.saved(i, like) for i in range(len(self._inputs)))
 
+    @property
+    def next_functions(self) -> tuple:
+        """``((node or AccumulateGrad or None, 0), ...)`` per input, as in PyTorch."""
+        return _grad_fn.next_functions(self.next, lambda n: not isinstance(n, Tensor))
+
     @classmethod
     def name(cls) -> str:
         """PyTorch-style node name, e.g. ``MulBackward``."""
@@ -289,6 +298,8 @@ def run_backward(
                     f"values of {node.name()} were freed by the first backward. Specify "
                     "retain_graph=True on the first backward to keep them."
                 )
+            if node._grad_hooks is not None:
+                grad = _run_hooks(node._grad_hooks, grad, node.out_shape)
             if node._retained is not None:
                 kept = node._retained()
                 if kept is not None and wanted is None:
@@ -325,6 +336,10 @@ def run_backward(
         for leaf in leaves:
             key = id(leaf)
             grad = grads.pop(key)
+            hooks = getattr(leaf, "_grad_hooks", None) if leaf_hooks_in_use else None
+            if hooks:
+                grad = _run_hooks(hooks, grad, leaf.data.shape)
+                owned.discard(key)
             if wanted is None:
                 if leaf.grad is None and key in owned and grad.dtype is leaf.data.dtype:
                     leaf.grad = Tensor._wrap(grad)  # the usual first gradient: an array only we hold
@@ -337,6 +352,20 @@ def run_backward(
     if inputs is None:
         return None
     return [results.get(id(t.grad_fn or t)) for t in inputs]
+
+
+def _run_hooks(hooks: dict, grad: Any, shape: tuple) -> Any:
+    """``grad`` after the tensor hooks ``hooks``; a replacement must keep the shape."""
+    as_array = not isinstance(grad, Tensor)
+    result = _hooks.run_grad_hooks(
+        hooks, grad, lambda g: Tensor._wrap(g) if as_array else g,
+        lambda t: (np.asarray(t.data if isinstance(t, Tensor) else t) if as_array else t),
+    )
+    if tuple(result.shape) != tuple(shape):
+        raise RuntimeError(
+            f"hook returned a gradient of shape {tuple(result.shape)} for a tensor of shape {tuple(shape)}"
+        )
+    return result
 
 
 def _enqueue(n: Any, heap: list[tuple], leaves: list[Tensor]) -> None:

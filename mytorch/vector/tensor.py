@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _dtype, _graph
+from .. import _anomaly, _device, _dtype, _graph, _hooks
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     _NUMERIC_KINDS,
@@ -102,7 +102,8 @@ class Tensor(TensorBase):
     # ``_view_src`` is set only on views (see ``_view``); it is read with getattr.
     # ``_views`` (a WeakSet of the views made of this tensor while recording) likewise.
     __slots__ = (
-        "data", "grad", "grad_fn", "_requires_grad", "_version", "_view_src", "_views", "__weakref__"
+        "data", "grad", "grad_fn", "_requires_grad", "_version", "_view_src", "_views", "_grad_hooks",
+        "__weakref__",
     )
 
     _engine: Any = None  # set to the ``mytorch.vector`` module on import
@@ -309,12 +310,10 @@ class Tensor(TensorBase):
     def _where(cls, cond: np.ndarray, a: Any, b: Any) -> Tensor:
         return ops.Where.apply(cond, a, b)
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable); a device string such as ``"cpu"`` is accepted."""
-        dtype = kwargs.get("dtype", dtype)
-        if isinstance(dtype, Tensor):
-            dtype = dtype.dtype
-        if dtype is None or dtype in ("cpu",):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable); devices: ``"cpu"`` or ``device("cpu")``."""
+        dtype = _device.parse_to(args, kwargs, "Tensor.to")
+        if dtype is None:
             return self
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
@@ -463,6 +462,25 @@ class Tensor(TensorBase):
         return other
 
     # ------------------------------------------------------------ autograd
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it.
+
+        Example:
+            >>> x = Tensor([1.0, 2.0], requires_grad=True)
+            >>> h = x.register_hook(lambda g: g * 10)
+            >>> (x * x).sum().backward(); x.grad.tolist()
+            [20.0, 40.0]
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        owner = self.grad_fn if self.grad_fn is not None else self
+        if owner is self:
+            _node.leaf_hooks_in_use = True
+        hooks = getattr(owner, "_grad_hooks", None)
+        if hooks is None:
+            hooks = owner._grad_hooks = {}
+        return _hooks.add(hooks, hook)
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
         if self.grad_fn is not None:
