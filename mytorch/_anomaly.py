@@ -23,11 +23,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import deque
+import traceback
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["enabled", "set_detect_anomaly", "is_anomaly_enabled", "detect_anomaly", "Cut", "cuts", "note"]
+__all__ = [
+    "enabled", "set_detect_anomaly", "is_anomaly_enabled", "detect_anomaly", "Cut", "cuts", "note",
+    "on_change", "remember_forward", "check_backward",
+]
 
 #: read directly by the engines (``if _anomaly.enabled:``): one attribute test when off
 enabled = False
@@ -54,12 +59,72 @@ class Cut:
         return list(self.sources)
 
 
-def set_detect_anomaly(mode: bool) -> None:
-    """Turn anomaly mode on or off (PyTorch's name); on, cuts of the graph remember their line."""
+#: whether backward in anomaly mode checks gradients for NaN (PyTorch's ``check_nan``)
+check_nan = True
+#: engines' callbacks, called with the new mode (the vector engine swaps its node counter)
+_listeners: list[Callable[[bool], None]] = []
+#: stack summaries of the forward calls that recorded nodes, by the node's sequence number
+_forward_stacks: OrderedDict[int, traceback.StackSummary] = OrderedDict()
+_MAX_STACKS = 100_000
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
+    """Turn anomaly mode on or off (PyTorch's name).
+
+    On, cuts of the graph remember their line, each recorded node remembers the
+    forward call that made it, and backward raises RuntimeError at the first node
+    whose gradient holds NaN (``check_nan=True``, as PyTorch), showing that call.
+    """
     global enabled
     enabled = bool(mode)
+    globals()["check_nan"] = bool(check_nan)
     if not enabled:
         _cuts.clear()
+        _forward_stacks.clear()
+    for listener in _listeners:
+        listener(enabled)
+
+
+def on_change(listener: Callable[[bool], None]) -> None:
+    """Register ``listener(mode)``, called whenever anomaly mode is switched."""
+    _listeners.append(listener)
+
+
+def remember_forward(seq: int) -> None:
+    """Record the current stack (outside this module) as the forward call of node ``seq``."""
+    frame = sys._getframe(2)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back  # start at the user's line: the engine's own frames say nothing
+    stack = traceback.StackSummary.extract(traceback.walk_stack(frame), limit=40, lookup_lines=False)
+    stack.reverse()
+    _forward_stacks[seq] = stack
+    if len(_forward_stacks) > _MAX_STACKS:
+        _forward_stacks.popitem(last=False)
+
+
+def check_backward(name: str, seq: int, grads: Any) -> None:
+    """Raise RuntimeError if a gradient in ``grads`` (the outputs of node ``name``) holds NaN.
+
+    The message names the node and output, as PyTorch does
+    ("Function 'SqrtBackward' returned nan values in its 0th output."), and
+    shows the traceback of the forward call that recorded the node.
+    """
+    if not check_nan:
+        return
+    import numpy as np
+
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        array = np.asarray(getattr(g, "data", g))
+        if array.dtype.kind in "fc" and np.isnan(array).any():
+            stack = _forward_stacks.get(seq)
+            where = (
+                "Traceback of forward call that caused the error:\n" + "".join(stack.format())
+                if stack is not None
+                else "No forward traceback: the node was recorded before anomaly mode was turned on."
+            )
+            raise RuntimeError(f"Function '{name}' returned nan values in its {i}th output.\n\n{where}")
 
 
 def is_anomaly_enabled() -> bool:
@@ -70,12 +135,15 @@ def is_anomaly_enabled() -> bool:
 class detect_anomaly:
     """Context manager: anomaly mode on inside the block (PyTorch's ``torch.autograd.detect_anomaly``)."""
 
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
     def __enter__(self) -> None:
-        self.previous = enabled
-        set_detect_anomaly(True)
+        self.previous = (enabled, check_nan)
+        set_detect_anomaly(True, self.check_nan)
 
     def __exit__(self, *exc: object) -> None:
-        set_detect_anomaly(self.previous)
+        set_detect_anomaly(*self.previous)
 
 
 def cuts() -> list[Cut]:

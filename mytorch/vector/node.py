@@ -47,7 +47,32 @@ from . import dual
 # global keeps ``import`` statements out of the hot path).
 Tensor: Any = None
 
-_sequence = itertools.count()  # recording order of nodes: see run_backward
+_sequence: Any = itertools.count()  # recording order of nodes: see run_backward
+
+
+class _AnomalyCounter:
+    """The node counter while anomaly mode is on: each number drawn records the forward stack.
+
+    Swapping the counter (rather than testing a flag) keeps recording free of anomaly checks.
+    """
+
+    def __init__(self, start: int) -> None:
+        self.value = start
+
+    def __next__(self) -> int:
+        seq = self.value
+        self.value += 1
+        _anomaly.remember_forward(seq)
+        return seq
+
+
+def _on_anomaly(mode: bool) -> None:
+    global _sequence
+    start = _sequence.value if isinstance(_sequence, _AnomalyCounter) else next(_sequence)
+    _sequence = _AnomalyCounter(start) if mode else itertools.count(start)
+
+
+_anomaly.on_change(_on_anomaly)
 #: Set once any leaf gets a ``register_hook`` hook: until then backward skips looking for them.
 leaf_hooks_in_use = False
 
@@ -284,6 +309,7 @@ def run_backward(
     push, pop = heapq.heappush, heapq.heappop
 
     previous = _mode.enabled
+    anomaly = _anomaly.enabled  # one test per backward; per node only a local bool
     _mode.enabled = create_graph  # backward of backward is recorded only for create_graph
     try:
         while heap:
@@ -305,6 +331,8 @@ def run_backward(
                 if kept is not None and wanted is None:
                     kept.grad = grad if isinstance(grad, Tensor) else Tensor._wrap(np.array(grad))
             input_grads = node.backward(grad)
+            if anomaly:
+                _anomaly.check_backward(node.name(), node._seq, input_grads)
             fresh = node.fresh_grads
             for parent, g in zip(node.next, input_grads):
                 if parent is None or g is None:
