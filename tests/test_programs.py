@@ -47,9 +47,9 @@ def test_program_prints_the_same_numbers_as_pytorch(name):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="MyTorch records mean() and MSELoss as their primitive "
-    "ops (mean as Sum+Div), so the blitz's grad_fn walk reads DivBackward, DivBackward, SumBackward where PyTorch shows "
-    "MeanBackward0, MseLossBackward0, AddmmBackward0 (issue 17: composite ops recording their own node)",
+    reason="MyTorch records mean() and MSELoss as their primitive ops (mean as Sum+Div), so the "
+    "blitz's grad_fn walk reads DivBackward, DivBackward, SumBackward where PyTorch shows MeanBackward0, "
+    "MseLossBackward0, AddmmBackward0 (issue 17: composite ops recording their own node)",
 )
 def test_blitz_grad_fn_names():
     program = _load("blitz_autograd")
