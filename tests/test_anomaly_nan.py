@@ -106,3 +106,16 @@ def test_nodes_recorded_before_anomaly_mode_still_checked():
     with np.errstate(invalid="ignore"), mytorch.autograd.detect_anomaly():
         with pytest.raises(RuntimeError, match="recorded before anomaly mode"):
             y.sum().backward()
+
+
+def test_recording_is_untouched_when_anomaly_mode_is_off():
+    import itertools
+
+    from mytorch.vector import node
+
+    with mytorch.autograd.detect_anomaly():
+        assert not isinstance(node._sequence, itertools.count)  # on: the counter records stacks
+        a = mt.tensor([1.0], requires_grad=True) * 2.0
+    assert isinstance(node._sequence, itertools.count)  # off: the plain counter, no per-node work
+    b = mt.tensor([1.0], requires_grad=True) * 2.0
+    assert b.grad_fn._seq > a.grad_fn._seq  # numbering continues across the switch
