@@ -67,7 +67,7 @@ def _arrays(obj: Any) -> dict[str, np.ndarray]:
             )
         if array.dtype.kind not in "biuf":
             raise TypeError(f"save: {key!r} has dtype {array.dtype}, which safetensors cannot store")
-        arrays[key] = np.ascontiguousarray(array)
+        arrays[key] = np.asarray(array, order="C")  # (ascontiguousarray makes 0-d arrays 1-d)
     return arrays
 
 
