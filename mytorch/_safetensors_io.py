@@ -85,7 +85,9 @@ def save_safetensors(obj: dict[str, Any], f: str | os.PathLike | Any) -> None:
 def _read_header(data: bytes, name: str) -> dict[str, Any]:
     """Refuse files whose 8-byte header length does not fit the file, before safetensors parses them."""
     if len(data) < 8:
-        raise ValueError(f"load: {name} is not a safetensors file: {len(data)} bytes, shorter than its header")
+        raise ValueError(
+            f"load: {name} is not a safetensors file: {len(data)} bytes, shorter than its header"
+        )
     length = int.from_bytes(data[:8], "little")
     if length > _HEADER_LIMIT or 8 + length > len(data):
         raise ValueError(

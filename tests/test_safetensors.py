@@ -102,7 +102,15 @@ def _good_bytes(tmp_path):
         (lambda b: b"PK\x03\x04" + b[4:], "header claims|not a readable|not a JSON object"),
         (lambda b: b"", "shorter than its header"),
     ],
-    ids=["5-bytes", "truncated-data", "half", "huge-header-length", "header-not-object", "npz-magic", "empty"],
+    ids=[
+        "5-bytes",
+        "truncated-data",
+        "half",
+        "huge-header-length",
+        "header-not-object",
+        "npz-magic",
+        "empty",
+    ],
 )
 def test_damaged_files_give_value_error_naming_the_file(tmp_path, damage, message):
     path = tmp_path / "damaged.safetensors"
@@ -125,3 +133,136 @@ def test_missing_package_gives_install_hint(tmp_path, monkeypatch):
         mytorch.save({"w": mt.ones(2)}, tmp_path / "w.safetensors")
     with pytest.raises(ImportError, match="pip install safetensors"):
         mytorch.load(tmp_path / "w.safetensors")
+
+
+# ---------------------------------------------------------------- PyTorch interop
+
+torch = pytest.importorskip("torch", reason="the PyTorch interop checks need torch")
+safetensors_torch = pytest.importorskip("safetensors.torch", reason="needs safetensors.torch")
+
+
+def _mlp(lib, dtype):
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Linear(4, 8, dtype=dtype),
+        nn.ReLU(),
+        nn.Linear(8, 8, dtype=dtype),
+        nn.ReLU(),
+        nn.Linear(8, 3, dtype=dtype),
+    )
+
+
+def _cnn(lib, dtype):
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Conv2d(1, 3, 3, padding=1, dtype=dtype),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(3 * 5 * 5, 2, dtype=dtype),
+    )
+
+
+MODELS = {"mlp": (_mlp, (6, 4)), "cnn": (_cnn, (6, 1, 5, 5))}
+TOLERANCE = {"float64": 1e-12, "float32": 1e-6}
+
+
+def _train_mytorch(make, shape, dtype):
+    """A few SGD steps written as PyTorch code, with ``import mytorch.vector as torch``."""
+    import mytorch.vector as torch_like
+
+    torch_like.manual_seed(0)
+    model = make(torch_like, getattr(torch_like, dtype))
+    opt = torch_like.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(1)
+    x = torch_like.tensor(rng.standard_normal(shape), dtype=getattr(torch_like, dtype))
+    y = torch_like.tensor(
+        rng.standard_normal((shape[0], model[-1].out_features)), dtype=getattr(torch_like, dtype)
+    )
+    for _ in range(5):
+        opt.zero_grad()
+        loss = torch_like.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+    return model, x
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("arch", list(MODELS))
+def test_mytorch_trained_model_runs_under_pytorch(tmp_path, arch, dtype):
+    make, shape = MODELS[arch]
+    model, x = _train_mytorch(make, shape, dtype)
+    path = tmp_path / "model.safetensors"
+    mytorch.save(model.state_dict(), path)
+
+    theirs = make(torch, getattr(torch, dtype))
+    theirs.load_state_dict(safetensors_torch.load_file(str(path)))  # strict: every key and shape must match
+    expected = model(x).detach().numpy()
+    got = theirs(torch.from_numpy(np.asarray(x.numpy()))).detach().numpy()
+    assert got.dtype == expected.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(got, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+    assert float(np.abs(expected).max()) > 0  # a model that outputs only zeros would prove nothing
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("arch", list(MODELS))
+def test_pytorch_saved_model_loads_into_mytorch(tmp_path, arch, dtype):
+    make, shape = MODELS[arch]
+    torch.manual_seed(3)
+    theirs = make(torch, getattr(torch, dtype))
+    path = tmp_path / "model.safetensors"
+    safetensors_torch.save_file(theirs.state_dict(), str(path))
+
+    ours = make(mt, getattr(mt, dtype))
+    ours.load_state_dict(mytorch.load(path))
+    x = np.random.default_rng(2).standard_normal(shape).astype(dtype)
+    expected = theirs(torch.from_numpy(x)).detach().numpy()
+    got = ours(mt.tensor(x, dtype=getattr(mt, dtype))).detach().numpy()
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
+LAYERS = {
+    "Linear": lambda nn: nn.Linear(5, 3),
+    "Linear-no-bias": lambda nn: nn.Linear(5, 3, bias=False),
+    "Conv2d": lambda nn: nn.Conv2d(2, 4, (3, 2), stride=2),
+    "BatchNorm2d": lambda nn: nn.BatchNorm2d(6),
+    "BatchNorm1d": lambda nn: nn.BatchNorm1d(6),
+    "LayerNorm": lambda nn: nn.LayerNorm((3, 4)),
+    "Embedding": lambda nn: nn.Embedding(10, 4),
+}
+
+
+@pytest.mark.parametrize("layer", list(LAYERS))
+def test_state_dict_keys_shapes_dtypes_equal_pytorch(tmp_path, layer):
+    ours = LAYERS[layer](mt.nn)
+    theirs = LAYERS[layer](torch.nn)
+    path = tmp_path / "layer.safetensors"
+    mytorch.save(ours.state_dict(), path)
+    from_file = safetensors_torch.load_file(str(path))
+    expected = {k: (tuple(v.shape), str(v.dtype)) for k, v in theirs.state_dict().items()}
+    assert {k: (tuple(v.shape), str(v.dtype)) for k, v in from_file.items()} == expected
+    theirs.load_state_dict(from_file)  # strict load into PyTorch's layer
+    # and back: PyTorch's state dict, through a file, into ours
+    safetensors_torch.save_file(theirs.state_dict(), str(path))
+    ours.load_state_dict(mytorch.load(path))
+
+
+def test_batchnorm_running_stats_travel_to_pytorch(tmp_path):
+    mt.manual_seed(0)
+    ours = mt.nn.Sequential(mt.nn.Conv2d(2, 3, 3, dtype=mt.float64), mt.nn.BatchNorm2d(3, dtype=mt.float64))
+    x = np.random.default_rng(4).standard_normal((4, 2, 6, 6))
+    for _ in range(3):
+        ours(mt.tensor(x, dtype=mt.float64))  # training mode: updates running stats
+    path = tmp_path / "bn.safetensors"
+    mytorch.save(ours.state_dict(), path)
+    theirs = torch.nn.Sequential(
+        torch.nn.Conv2d(2, 3, 3, dtype=torch.float64), torch.nn.BatchNorm2d(3, dtype=torch.float64)
+    )
+    state = safetensors_torch.load_file(str(path))
+    assert int(state["1.num_batches_tracked"]) == 3 and state["1.num_batches_tracked"].dtype == torch.int64
+    theirs.load_state_dict(state)
+    ours.eval()
+    theirs.eval()
+    expected = ours(mt.tensor(x, dtype=mt.float64)).detach().numpy()
+    got = theirs(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
