@@ -12,7 +12,7 @@ Example:
     >>> mytorch.save({"w": mt.ones(2), "n": mt.tensor(3)}, path)
     >>> sd = mytorch.load(path)
     >>> sd["w"].tolist(), sd["n"].dtype
-    ([1.0, 1.0], mytorch.int64)
+    ([1.0, 1.0], dtype('int64'))
 """
 
 from __future__ import annotations
