@@ -44,6 +44,14 @@ def test_round_trip_keeps_values_dtypes_shapes_and_order(tmp_path, save_engine, 
         assert got.dtype == expected.dtype and got.shape == expected.shape, key
         np.testing.assert_array_equal(got, expected)
     assert sorted(os.listdir(tmp_path)) == ["ckpt.safetensors"]  # no temporary left behind
+    # the file is a real safetensors file: the reference reader sees the same tensors
+    from safetensors.numpy import load_file
+
+    on_disk = load_file(str(path))
+    assert sorted(on_disk) == sorted(state)
+    for key, value in state.items():
+        assert on_disk[key].dtype == np.asarray(value.numpy()).dtype
+        np.testing.assert_array_equal(on_disk[key], value.numpy())
 
 
 def test_format_argument_and_file_objects(tmp_path):
