@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_write
+from ._safetensors_io import load_safetensors, save_safetensors
 from ._tensor_base import TensorBase
 
 __all__ = ["save", "load"]
@@ -92,11 +93,26 @@ class _Encoder:
         raise TypeError(f"save: dict key {key!r} at {where} must be a str, number, None or tuple of them")
 
 
-def save(obj: Any, f: str | os.PathLike | Any) -> None:
+def _file_format(f: Any, format: str | None, op: str) -> str:
+    """``"npz"`` or ``"safetensors"``: ``format`` if given, else from a path's suffix (npz by default)."""
+    if format is None:
+        path = "" if hasattr(f, "write") or hasattr(f, "read") else os.fspath(f)
+        return "safetensors" if str(path).endswith(".safetensors") else "npz"
+    if format not in ("npz", "safetensors"):
+        raise ValueError(f"{op}: format must be 'npz' or 'safetensors', got {format!r}")
+    return format
+
+
+def save(obj: Any, f: str | os.PathLike | Any, format: str | None = None) -> None:
     """Write ``obj`` (a state dict, or nested dicts/lists of tensors, arrays and numbers) to ``f``.
 
     ``f`` is a path (written atomically: temp file + rename) or a binary file object.
+    A path ending in ``.safetensors`` (or ``format="safetensors"``) writes a safetensors
+    file, which holds only a flat dict of tensors (needs ``pip install safetensors``).
     """
+    if _file_format(f, format, "save") == "safetensors":
+        save_safetensors(obj, f)
+        return
     encoder = _Encoder()
     tree = encoder.encode(obj, "obj")
     meta = json.dumps({"format": _FORMAT, "tree": tree})
@@ -228,14 +244,21 @@ class _Decoder:
 
 
 def load(
-    f: str | os.PathLike | Any, engine: Any = None, map_location: Any = None, weights_only: bool = True
+    f: str | os.PathLike | Any,
+    engine: Any = None,
+    map_location: Any = None,
+    weights_only: bool = True,
+    format: str | None = None,
 ) -> Any:
     """Read what ``save`` wrote; tensors become ``engine`` tensors (``mytorch.vector`` by default).
 
     ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility
-    (there is only the CPU, and only data is ever loaded).
+    (there is only the CPU, and only data is ever loaded). A path ending in
+    ``.safetensors`` (or ``format="safetensors"``) is read as a safetensors file.
     """
     module = _engine_module(engine)
+    if _file_format(f, format, "load") == "safetensors":
+        return load_safetensors(f, module)
     name = repr(os.fspath(f)) if not hasattr(f, "read") else "the file object"
     try:
         data = np.load(f, allow_pickle=False)
