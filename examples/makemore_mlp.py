@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 import mytorch.vector as torch
-import mytorch.vector.nn as nn
 
+nn = torch.nn
 F = torch.nn.functional
 NAMES = Path(__file__).resolve().parent / "data" / "names.txt"
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 import mytorch.vector as torch
-import mytorch.vector.nn as nn
 
+nn = torch.nn
 F = torch.nn.functional
 TEXT = Path(__file__).resolve().parent / "data" / "tiny_text.txt"
 
@@ -145,7 +145,8 @@ def main(argv: list[str] | None = None) -> float:
     model = build_model(len(chars), args.block_size, seed=args.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
     g = torch.Generator().manual_seed(args.seed)
-    print(f"{len(data)} characters, vocab {len(chars)}, {sum(p.numel() for p in model.parameters())} parameters")
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"{len(data)} characters, vocab {len(chars)}, {n_params} parameters")
 
     start = time.perf_counter()
     for step in range(args.steps):
