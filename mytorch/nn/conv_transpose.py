@@ -9,12 +9,11 @@ Example:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from . import functional as F
-from . import init
 from ._engine import engine
+from .conv import _ConvNd
 from .functional._checks import ntuple
 from .module import Module
 from .parameter import Parameter
@@ -64,13 +63,8 @@ class _ConvTransposeNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+    # PyTorch's init for both: kaiming-uniform weight, bias uniform in +-1/sqrt(fan_in)
+    reset_parameters = _ConvNd.reset_parameters
 
     def extra_repr(self) -> str:
         nd = self._nd
