@@ -68,7 +68,7 @@ class Function(FunctionBase):
             _v._GROUP = (group, cls.__name__)
             try:
                 values = [
-                    _v.Value(x, parents, cls.__name__, row) for x, row in zip(out.data.ravel().tolist(), rows)
+                    _v.Value(x, parents, cls.__name__, row) for x, row in zip(out._data.ravel().tolist(), rows)
                 ]
             finally:
                 _v._GROUP = None
@@ -91,6 +91,6 @@ class Function(FunctionBase):
             if g is None:
                 row.extend([0.0] * a.numel())
                 continue
-            g = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
+            g = np.asarray(g._data if isinstance(g, Tensor) else g, dtype=np.float64)
             row.extend(np.broadcast_to(g, a.shape).ravel().tolist())
         return tuple(row)

@@ -52,7 +52,7 @@ def write_back(p: TensorBase, data: np.ndarray) -> None:
     version bump makes a backward through a graph that saved ``p`` before the
     update raise, as PyTorch does after ``optimizer.step()``.
     """
-    p.data = data
+    p._data = data
     version = getattr(p, "_version", None)
     if isinstance(version, list):
         version[0] += 1
@@ -211,9 +211,9 @@ class Optimizer:
                     continue
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
-                g = p.grad.data
+                g = p.grad._data
                 g[...] = 0
-                p.grad.data = g
+                p.grad._data = g
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once from their ``.grad``; subclasses implement the rule.
@@ -341,7 +341,7 @@ def _cast_state(p: TensorBase, index: Any, name: str, value: Any) -> Any:
             f"loaded state {name!r} for parameter index {index} has shape {value.shape}, but the "
             f"parameter has shape {tuple(p.shape)}"
         )
-    dtype = np.asarray(p.data).dtype
+    dtype = np.asarray(p._data).dtype
     if np.issubdtype(value.dtype, np.floating) and value.dtype != dtype:
         return value.astype(dtype)
     return value.copy()
