@@ -3,7 +3,7 @@
 An optimizer holds ``param_groups`` (a list of dicts: ``"params"`` plus the
 group's hyper-parameters) and ``state`` (one dict per parameter: numpy
 buffers such as ``exp_avg`` and a ``step`` count). Subclasses implement
-``step``; the updates are numpy arithmetic on ``p.data`` and ``p.grad.data``,
+``step``; the updates are numpy arithmetic on ``p._data`` and ``p.grad._data`` (the arrays),
 so the same code serves ``mytorch.vector`` and ``mytorch.micro`` tensors.
 
 Example:
@@ -46,7 +46,7 @@ def _describe(p: TensorBase) -> str:
 def write_back(p: TensorBase, data: np.ndarray) -> None:
     """Store updated values into ``p`` and bump its version counter.
 
-    ``data`` is the array obtained from ``p.data`` and updated in place: for
+    ``data`` is the array obtained from ``p._data`` and updated in place: for
     the vector engine it *is* the parameter's memory and the assignment is a
     no-op; for the micro engine the assignment writes the values back. The
     version bump makes a backward through a graph that saved ``p`` before the
