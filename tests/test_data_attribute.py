@@ -174,7 +174,7 @@ def _sgd_sub_(lib):
 
 
 def _makemore_loop(lib):
-    """The nn-zero-to-hero makemore lecture's loop: embedding table, tanh layer, ``p.data += -0.1 * p.grad``."""
+    """The makemore lecture's loop: embedding table, tanh layer, ``p.data += -0.1 * p.grad``."""
     F = lib.nn.functional
     rng = np.random.default_rng(0)
     Xs = lib.tensor(rng.integers(0, 5, size=(6, 2)))
@@ -294,7 +294,7 @@ def test_data_shares_storage_both_ways_vector():
 
 
 def test_seed_tutorial_style_reads_vector():
-    """``(abs(pred - y).mean()).data`` formats like a tensor and converts with float(); plt.plot reads __array__."""
+    """``(abs(pred - y).mean()).data`` formats as a tensor, float() converts it; plt.plot reads __array__."""
     pred = mv.tensor([1.0, 2.0, 4.0], requires_grad=True)
     mae = (abs(pred - mv.tensor([1.5, 2.0, 3.0])).mean()).data
     assert f"{mae}".startswith("tensor(") and float(mae) == pytest.approx(0.5)

@@ -67,9 +67,8 @@ class Function(FunctionBase):
             rows = [cls._jacobian_row(ctx, args, outs, j, k) for k in range(out.numel())]
             _v._GROUP = (group, cls.__name__)
             try:
-                values = [
-                    _v.Value(x, parents, cls.__name__, row) for x, row in zip(out._data.ravel().tolist(), rows)
-                ]
+                numbers = out._data.ravel().tolist()
+                values = [_v.Value(x, parents, cls.__name__, row) for x, row in zip(numbers, rows)]
             finally:
                 _v._GROUP = None
             record = Record(cls.__name__, group, tuple(next_of(a) for a in wanted))
