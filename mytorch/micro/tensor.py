@@ -179,7 +179,7 @@ class Tensor(TensorBase):
 
         Example:
             >>> w = Tensor([1.0, 2.0], requires_grad=True)
-            >>> w.data.mul_(10); w.tolist(), w.data.requires_grad
+            >>> _ = w.data.mul_(10); w.tolist(), w.data.requires_grad
             ([10.0, 20.0], False)
         """
         if not self._is_float:

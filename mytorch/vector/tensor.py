@@ -182,7 +182,7 @@ class Tensor(TensorBase):
 
         Example:
             >>> w = Tensor([1.0, 2.0], requires_grad=True)
-            >>> w.data.mul_(10); w.tolist(), w.data.requires_grad
+            >>> _ = w.data.mul_(10); w.tolist(), w.data.requires_grad
             ([10.0, 20.0], False)
         """
         return Tensor._wrap(self._data)
