@@ -129,6 +129,21 @@ def _clone(lib):
     return [p, c, c.requires_grad]
 
 
+def _data_of_a_view_writes_the_base(lib):
+    p = _param(lib)
+    row = p[1]
+    row.data.add_(100)
+    p.t().data[0, 0] = -3.0
+    return [p, row]
+
+
+def _integer_tensor_data(lib):
+    t = lib.tensor([1, 2, 3])
+    t.data[0] = 7
+    t.data.mul_(2)
+    return [t, t.data.dtype == t.dtype]
+
+
 def _norm(lib):
     w = _param(lib)
     return [w.data.norm(), (w.data**2).sum().sqrt()]
@@ -213,7 +228,7 @@ def _linear_layer_weights_set_through_data(lib):
 
 PROGRAMS = {f.__name__.lstrip("_"): f for f in [
     _attributes, _data_of_non_leaf, _reads, _add_, _mul_, _iadd_grad, _sub_, _setitem,
-    _write_through_a_view_of_data, _copy_, _zero_, _clone, _assign_tensor, _assign_then_train,
+    _write_through_a_view_of_data, _data_of_a_view_writes_the_base, _integer_tensor_data, _copy_, _zero_, _clone, _assign_tensor, _assign_then_train,
     _sgd_iadd, _sgd_sub_, _makemore_loop, _linear_layer_weights_set_through_data,
 ]}
 
@@ -229,6 +244,16 @@ def test_w_data_norm(engine):
     if not hasattr(engine.Tensor, "norm"):
         pytest.skip("Tensor.norm is not implemented yet (another part of issue #17)")
     _check(_norm, engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_assigning_an_array_or_a_list_replaces_the_values(engine):
+    """Kept from MyTorch's older ``.data`` (PyTorch accepts only a Tensor here)."""
+    p = _param(engine)
+    p.data = np.array([[1.0, 2.0]])
+    assert p.tolist() == [[1.0, 2.0]] and p.requires_grad and p.is_leaf
+    p.data = [3.0, 4.0, 5.0]
+    assert p.tolist() == [3.0, 4.0, 5.0] and tuple(p.shape) == (3,)
 
 
 # ---------------------------------------------------------------- what PyTorch refuses
