@@ -228,7 +228,8 @@ def _linear_layer_weights_set_through_data(lib):
 
 PROGRAMS = {f.__name__.lstrip("_"): f for f in [
     _attributes, _data_of_non_leaf, _reads, _add_, _mul_, _iadd_grad, _sub_, _setitem,
-    _write_through_a_view_of_data, _data_of_a_view_writes_the_base, _integer_tensor_data, _copy_, _zero_, _clone, _assign_tensor, _assign_then_train,
+    _write_through_a_view_of_data, _data_of_a_view_writes_the_base, _integer_tensor_data, _copy_, _zero_,
+    _clone, _assign_tensor, _assign_then_train,
     _sgd_iadd, _sgd_sub_, _makemore_loop, _linear_layer_weights_set_through_data,
 ]}
 
