@@ -95,42 +95,32 @@ def backprop(
         else:
             v.grad = float(g) if g.__class__ is not float else g
 
-    waiting: dict[int, list] = {}  # id(gate) -> [number of its reachable Values not complete, gate]
-    gate_of: dict[int, list] = {}
-    for gate in gates:
-        entry = waiting.get(id(gate))
-        if entry is None:
-            entry = waiting[id(gate)] = [0, gate]
-        for vs in gate.values:
-            for v in vs:
-                if id(v) in pending and id(v) not in gate_of:
-                    gate_of[id(v)] = entry
-                    entry[0] += 1
+    entries = _group_gates(gates, pending)
+    gate_of = {id(v): entry for entry in entries for v in entry.members}
     ready: list[Any] = [sink]
 
-    def release(entry: list) -> None:
-        entry[0] = -1
-        gate = entry[1]
-        grads = [to_grad([grad(v) for v in vs], shape) for vs, shape in zip(gate.values, gate.shapes)]
-        new = gate.callback(grads)
-        if new is not None:
-            for vs, shape, g in zip(gate.values, gate.shapes, new):
-                for v, x in zip(vs, from_grad(g, shape)):
-                    set_grad(v, x)
-        for vs in gate.values:
-            ready.extend(v for v in vs if gate_of.get(id(v)) is entry)
+    def release(entry: _Entry) -> None:
+        entry.waiting = -1
+        for gate in entry.gates:
+            grads = [to_grad([grad(v) for v in vs], shape) for vs, shape in zip(gate.values, gate.shapes)]
+            new = gate.callback(grads)
+            if new is not None:
+                for vs, shape, g in zip(gate.values, gate.shapes, new):
+                    for v, x in zip(vs, from_grad(g, shape)):
+                        set_grad(v, x)
+        ready.extend(entry.members)
 
     def complete(p: Any) -> None:
         entry = gate_of.get(id(p))
         if entry is None:
             ready.append(p)
             return
-        entry[0] -= 1
-        if entry[0] == 0:
+        entry.waiting -= 1
+        if entry.waiting == 0:
             release(entry)
 
-    for entry in list(waiting.values()):
-        if entry[0] == 0:  # none of its Values is reached: its callback still sees (zero) gradients
+    for entry in entries:
+        if entry.waiting == 0:  # none of its Values is reached: its callbacks still see (zero) gradients
             release(entry)
     check = _anomaly.enabled and _anomaly.check_nan
     while True:
@@ -158,11 +148,50 @@ def backprop(
                 pending[id(p)] -= 1
                 if pending[id(p)] == 0:
                     complete(p)
-        stuck = [entry for entry in waiting.values() if entry[0] > 0]
+        stuck = [entry for entry in entries if entry.waiting > 0]
         if not stuck:
             break
         release(stuck[0])  # its Values depend on each other: let it go with what it has
     return table if graph else None
+
+
+class _Entry:
+    """Gates whose tensors share Values (a tensor and its view) are released together."""
+
+    __slots__ = ("gates", "members", "waiting")
+
+    def __init__(self) -> None:
+        self.gates: list[Gate] = []
+        self.members: list[Any] = []  # their Values reached by backward, each once
+        self.waiting = 0  # how many of ``members`` are not complete yet
+
+
+def _group_gates(gates: Sequence[Gate], reached: dict[int, int]) -> list[_Entry]:
+    """One entry per set of gates sharing Values; ``gates`` in the order their callbacks run."""
+    entry_of: dict[int, _Entry] = {}
+    entries: list[_Entry] = []
+    for gate in gates:
+        ids = {id(v) for vs in gate.values for v in vs}
+        overlapping = {id(entry_of[i]): entry_of[i] for i in ids if i in entry_of}
+        entry = _Entry()
+        for old in (e for e in entries if id(e) in overlapping):
+            entry.gates.extend(old.gates)
+            entry.members.extend(old.members)
+        entries = [e for e in entries if id(e) not in overlapping]
+        entry.gates.append(gate)
+        known = {id(v) for v in entry.members}
+        for vs in gate.values:
+            for v in vs:
+                if id(v) in reached and id(v) not in known:
+                    known.add(id(v))
+                    entry.members.append(v)
+        entry.waiting = len(entry.members)
+        for v in entry.members:
+            entry_of[id(v)] = entry
+        for i in ids:
+            entry_of.setdefault(i, entry)
+        entries.append(entry)
+    return entries
 
 
 def _raise_nan(node: Any, parent: Any) -> None:

@@ -140,7 +140,8 @@ def run_backward(
     records = [n for n in order if n.__class__ is Record]
     retained = [r.retained() for r in records if r.retained is not None]
     retained = [t for t in retained if t is not None]
-    gates = list({id(g): g for r in records if r.gates for g in r.gates}.values())
+    # downstream first: a hook on a tensor runs before one on the tensor it is a view of
+    gates = list({id(g): g for r in reversed(records) if r.gates for g in reversed(r.gates)}.values())
     reached = {id(n) for n in order}
     stops = bool(gates) or (_anomaly.enabled and _anomaly.check_nan)
     leaf_ids = {id(v) for t in leaves for v in t._values.flat} if stops else set()
