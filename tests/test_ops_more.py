@@ -617,7 +617,7 @@ ERRORS = [
     ),
     (
         "scatter_reduce_mode",
-        lambda m: _x(m).scatter_reduce(0, m.tensor([[0]]), _x(m), "prod"),
+        lambda m: _x(m).scatter_reduce(0, m.tensor([[0]]), _x(m), "max"),
         ValueError,
         "reduce must be one of",
     ),
