@@ -28,8 +28,10 @@ def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: 
         raise RuntimeError(f"norm(): input dtype should be floating point, but got {x.dtype}")
     if p == "fro" or p is None:
         p = 2
-    if isinstance(p, str) or not isinstance(p, (int, float)) or isinstance(p, bool):
+    if isinstance(p, str):
         raise ValueError(f"norm(): p must be 'fro' or a number (inf, -inf, 0, 1, 2, ...), got {p!r}")
+    if not isinstance(p, (int, float)) or isinstance(p, bool):
+        raise TypeError(f"norm(): p must be 'fro' or a number, got {type(p).__name__} {p!r} (dims go in dim=)")
     dims = () if dim is None else dim
     if p == math.inf:
         return x.abs().amax(dims, keepdim)
@@ -38,12 +40,21 @@ def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: 
     if p == 0:  # a count: its gradient is 0 (still joined to the graph, as PyTorch's)
         count = x._constant((np.asarray(x.data) != 0).astype(x.dtype))
         return (x * 0 + count).sum(dims, keepdim)
-    powered = x * x if p == 2 else x.abs() ** p
+    where = type(x)._where
+    if p == 2:
+        powered = x * x
+    else:  # |x|**p with the gradient 0 at x == 0, as PyTorch (not p * 0**(p-1) * 0 = nan for p < 1)
+        at_zero = np.asarray(x.data) == 0
+        a = x.abs()
+        if at_zero.any():
+            a = where(at_zero, x._constant(np.ones(at_zero.shape, x.dtype)), a)
+            powered = where(at_zero, x._constant(np.zeros(at_zero.shape, x.dtype)), a ** p)
+        else:
+            powered = a ** p
     total = powered.sum(dims, keepdim)
     zero = np.asarray(total.data) == 0
     if not zero.any():
         return total.sqrt() if p == 2 else total ** (1.0 / p)
-    where = type(x)._where
     safe = where(zero, x._constant(np.ones(zero.shape, total.dtype)), total)
     root = safe.sqrt() if p == 2 else safe ** (1.0 / p)
     return where(zero, x._constant(np.zeros(zero.shape, total.dtype)), root)
