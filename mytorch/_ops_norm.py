@@ -31,7 +31,9 @@ def norm(x: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: 
     if isinstance(p, str):
         raise ValueError(f"norm(): p must be 'fro' or a number (inf, -inf, 0, 1, 2, ...), got {p!r}")
     if not isinstance(p, (int, float)) or isinstance(p, bool):
-        raise TypeError(f"norm(): p must be 'fro' or a number, got {type(p).__name__} {p!r} (dims go in dim=)")
+        raise TypeError(
+            f"norm(): p must be 'fro' or a number, got {type(p).__name__} {p!r} (dims go in dim=)"
+        )
     dims = () if dim is None else dim
     if p == math.inf:
         return x.abs().amax(dims, keepdim)

@@ -461,7 +461,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
         if dtype is not None:
             if not _dtype.is_floating(_dtype.as_dtype(dtype)):
-                raise RuntimeError(f"mean(): dtype must be a floating point dtype, got {_dtype.as_dtype(dtype)}")
+                raise RuntimeError(
+                    f"mean(): dtype must be a floating point dtype, got {_dtype.as_dtype(dtype)}"
+                )
             return self.to(dtype).mean(dim, keepdim, axis=axis)
         if self.dtype.kind != "f":
             raise RuntimeError(
@@ -482,7 +484,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         if self.dtype.kind != "f":
-            raise RuntimeError(f"std and var only support floating point and complex dtypes, got {self.dtype}")
+            raise RuntimeError(
+                f"std and var only support floating point and complex dtypes, got {self.dtype}"
+            )
         dim = axis if dim is None else dim
         if unbiased is not None:
             correction = int(bool(unbiased))

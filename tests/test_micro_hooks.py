@@ -29,7 +29,8 @@ def tolist(t):
 
 
 def close(ours, theirs):
-    np.testing.assert_allclose(np.array(ours, dtype=float), np.array(theirs, dtype=float), rtol=1e-12, atol=1e-14)
+    ours, theirs = np.array(ours, dtype=float), np.array(theirs, dtype=float)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
 def hooks_on_a_chain(lib):

@@ -120,7 +120,7 @@ def test_mean_dtype_argument_and_integer_errors(mt, dtype):
     assert_same(mt, "f64", lambda L, x: L.mean(x, 1, dtype=getattr(L, dtype)))
     for kind in ("i64", "bool"):
         assert_same(mt, kind, lambda L, x: L.mean(x))
-        assert_same(mt, kind, lambda L, x: x.var(0))
+        assert_same(mt, kind, lambda L, x: x.var(0))  # noqa: B023 - called at once
     assert_same(mt, "f64", lambda L, x: L.mean(x, dtype=L.int64))
     with pytest.raises(RuntimeError, match="mean.*floating point.*int64"):
         mt.mean(mt.tensor([1, 2]))
@@ -129,10 +129,10 @@ def test_mean_dtype_argument_and_integer_errors(mt, dtype):
 @LIBS
 def test_var_and_std_positional_unbiased_overloads(mt):
     for name in ("var", "std"):
-        assert_same(mt, "f64", lambda L, x: getattr(L, name)(x, 1, False))  # (dim, unbiased)
-        assert_same(mt, "f64", lambda L, x: getattr(L, name)(x, False))  # (unbiased)
-        assert_same(mt, "f64", lambda L, x: getattr(x, name)(1, True, True))  # (dim, unbiased, keepdim)
-        assert_same(mt, "f64", lambda L, x: getattr(L, name)(x, 0, correction=0, keepdim=True))
+        assert_same(mt, "f64", lambda L, x, n=name: getattr(L, n)(x, 1, False))  # (dim, unbiased)
+        assert_same(mt, "f64", lambda L, x, n=name: getattr(L, n)(x, False))  # (unbiased)
+        assert_same(mt, "f64", lambda L, x, n=name: getattr(x, n)(1, True, True))  # (dim, unbiased, keepdim)
+        assert_same(mt, "f64", lambda L, x, n=name: getattr(L, n)(x, 0, correction=0, keepdim=True))
 
 
 @LIBS

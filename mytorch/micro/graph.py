@@ -99,7 +99,8 @@ def add_hook(record: Record, tensor: Any, hook: Any) -> _hooks.RemovableHandle:
 
         def run(grads: list) -> list:
             g = grads[0]
-            return [_hooks.run_grad_hooks(hooks, g, lambda a: _as_tensor(a, tensor), lambda t: _as_grad(t, g))]
+            wrap, unwrap = (lambda a: _as_tensor(a, tensor)), (lambda t: _as_grad(t, g))
+            return [_hooks.run_grad_hooks(hooks, g, wrap, unwrap)]
 
         add_gate([tensor], run)
     return _hooks.add(record.hooks, hook)
@@ -151,7 +152,9 @@ def run_backward(
         seed_items = [x for s in seeds for x in _seed_items(s)]
         if stops:
             maker = _grad_tensor_maker({}, roots, seeds)
-            table = gated.backprop(root_values, seed_items, gates, (), True, maker.from_items, _graph_items, leaf_ids)
+            table = gated.backprop(
+                root_values, seed_items, gates, (), True, maker.from_items, _graph_items, leaf_ids
+            )
         else:
             table = _v.backprop_graph(root_values, seed_items)
         grad_of = _grad_tensor_maker(table, roots, seeds)
@@ -221,7 +224,9 @@ def _float_items(g: Any, shape: tuple) -> list:
 def _graph_items(g: Any, shape: tuple) -> list:
     """A create_graph gradient (micro Tensor) as per-element items: its Values, or floats."""
     if tuple(g.shape) != tuple(shape):
-        raise RuntimeError(f"hook returned a gradient of shape {tuple(g.shape)} for a tensor of shape {shape}")
+        raise RuntimeError(
+            f"hook returned a gradient of shape {tuple(g.shape)} for a tensor of shape {shape}"
+        )
     return _seed_items(g)
 
 

@@ -214,7 +214,7 @@ class Module:
         return _module_hooks.add_full_backward_hook(self, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> Any:
-        """``hook(module, grad_output)`` in backward, before grad_input; a returned tuple replaces grad_output."""
+        """``hook(module, grad_output)`` in backward, before grad_input; a returned tuple replaces it."""
         return _module_hooks.add_full_backward_pre_hook(self, hook, prepend)
 
     # ------------------------------------------------------------ traversal
