@@ -246,3 +246,17 @@ def test_backward_hook_on_a_module_whose_input_needs_no_grad_must_not_replace(mt
     lin.register_full_backward_hook(lambda m, gi, go: (mt.ones(2, 3),))
     with pytest.raises(RuntimeError, match="no input requires gradient"):
         lin(mt.tensor(X)).sum().backward()
+
+
+@LIBS
+def test_hook_on_a_partly_reached_tensor_sees_zeros_on_a_second_backward(mt):
+    def run(lib):
+        x = leaf(lib, [1.0, 2.0, 3.0])
+        y = x * 2
+        seen = []
+        y.register_hook(lambda g: seen.append(g.tolist()))
+        (y * y).sum().backward(retain_graph=True)
+        y[0].backward()  # reaches y[0] only: the rest of y's gradient is 0, not the last one
+        return seen, x.grad.tolist()
+
+    assert run(mt) == run(torch)

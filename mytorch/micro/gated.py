@@ -82,6 +82,10 @@ def backprop(
     else:
         for v in also_zero:
             v.grad = 0.0
+        for gate in gates:  # a Value backward does not reach still shows a gradient of 0
+            for vs in gate.values:
+                for v in vs:
+                    v.grad = 0.0
         for v in order:
             v.grad = 0.0
         sink.grad = 1.0
