@@ -6,7 +6,7 @@ norm is 0 its gradient is 0, as PyTorch's (not the 0 * inf = nan of the chain ru
 
 Example:
     >>> import mytorch.vector as mt
-    >>> x = mt.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+    >>> x = mt.tensor([[3.0, 4.0], [0.0, 0.0]], dtype=mt.float64, requires_grad=True)
     >>> n = norm(x, dim=1)
     >>> n.sum().backward(); n.tolist(), x.grad.tolist()
     ([5.0, 0.0], [[0.6, 0.8], [0.0, 0.0]])
