@@ -8,8 +8,8 @@ Example:
     >>> import mytorch.vector as mt
     >>> x = mt.tensor([[3.0, 4.0], [0.0, 0.0]], dtype=mt.float64, requires_grad=True)
     >>> n = norm(x, dim=1)
-    >>> n.sum().backward(); n.tolist(), x.grad.tolist()
-    ([5.0, 0.0], [[0.6, 0.8], [0.0, 0.0]])
+    >>> n.sum().backward(); n.tolist(), (x.grad * 10).round().tolist()
+    ([5.0, 0.0], [[6.0, 8.0], [0.0, 0.0]])
 """
 
 from __future__ import annotations
