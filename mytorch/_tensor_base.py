@@ -453,7 +453,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
-        """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch."""
+        """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch.
+
+        Integers and bools sum to int64 unless ``dtype`` says otherwise, as in PyTorch.
+        """
+        if dtype is None and self.dtype.kind != "f" and self.dtype != np.int64:
+            dtype = np.int64
         x = self if dtype is None else self.to(dtype)
         return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
 

@@ -105,11 +105,11 @@ def test_sum_and_prod_dtype_argument(mt, kind, dtype, name):
 
 @LIBS
 @pytest.mark.parametrize("kind", ["i64", "i32", "bool"])
-def test_sum_of_integers_and_bools_gives_int64(mt, kind):
-    if kind == "i32":
-        pytest.skip("int32 sums: PyTorch widens to int64, MyTorch keeps int32 (type promotion, see x-promo)")
+def test_sum_and_prod_of_integers_and_bools_give_int64(mt, kind):
     assert_same(mt, kind, lambda L, x: L.sum(x))
     assert_same(mt, kind, lambda L, x: x.sum(0))
+    assert_same(mt, kind, lambda L, x: L.prod(x, 1))
+    assert_same(mt, kind, lambda L, x: x.prod())
     assert outcome(mt, "bool", lambda L, x: L.sum(x))[1][0][0] == "int64"
 
 
