@@ -260,3 +260,22 @@ def test_hook_on_a_partly_reached_tensor_sees_zeros_on_a_second_backward(mt):
         return seen, x.grad.tolist()
 
     assert run(mt) == run(torch)
+
+
+@LIBS
+def test_full_backward_hook_under_create_graph_gives_second_derivatives(mt):
+    results = []
+    for lib in (mt, torch):
+        torch.manual_seed(0)
+        theirs = torch.nn.Linear(2, 2).double()
+        module = theirs
+        if lib is not torch:
+            module = lib.nn.Linear(2, 2).double()
+            module.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+        module.register_full_backward_hook(lambda m, gi, go: (gi[0] * 2,))
+        x = leaf(lib, [[1.0, -0.5]])
+        (g,) = lib.autograd.grad((module(x) ** 3).sum(), [x], create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), [x])
+        results.append((g.tolist(), gg.tolist()))
+    close(results[0][0], results[1][0])
+    close(results[0][1], results[1][1])
