@@ -31,7 +31,7 @@ from typing import Any
 
 __all__ = [
     "enabled", "set_detect_anomaly", "is_anomaly_enabled", "detect_anomaly", "Cut", "cuts", "note",
-    "on_change", "remember_forward", "check_backward",
+    "on_change", "remember_forward", "check_backward", "remember_inputs", "input_index",
 ]
 
 #: read directly by the engines (``if _anomaly.enabled:``): one attribute test when off
@@ -66,6 +66,8 @@ _listeners: list[Callable[[bool], None]] = []
 #: stack summaries of the forward calls that recorded nodes, by the node's sequence number
 _forward_stacks: OrderedDict[int, traceback.StackSummary] = OrderedDict()
 _MAX_STACKS = 100_000
+#: the micro engine's operations: ids of each input's Values, to name the input a NaN went to
+_forward_inputs: OrderedDict[Any, list[frozenset]] = OrderedDict()
 
 
 def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
@@ -81,6 +83,7 @@ def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
     if not enabled:
         _cuts.clear()
         _forward_stacks.clear()
+        _forward_inputs.clear()
     for listener in _listeners:
         listener(enabled)
 
@@ -90,7 +93,7 @@ def on_change(listener: Callable[[bool], None]) -> None:
     _listeners.append(listener)
 
 
-def remember_forward(seq: int) -> None:
+def remember_forward(seq: Any) -> None:
     """Record the current stack (outside this module) as the forward call of node ``seq``."""
     frame = sys._getframe(2)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
@@ -102,7 +105,22 @@ def remember_forward(seq: int) -> None:
         _forward_stacks.popitem(last=False)
 
 
-def check_backward(name: str, seq: int, grads: Any) -> None:
+def remember_inputs(key: Any, inputs: list[frozenset]) -> None:
+    """Record the ids of the Values of each input of the (micro engine) operation ``key``."""
+    _forward_inputs[key] = inputs
+    if len(_forward_inputs) > _MAX_STACKS:
+        _forward_inputs.popitem(last=False)
+
+
+def input_index(key: Any, value_id: int) -> int:
+    """Which input of operation ``key`` holds the Value with id ``value_id`` (0 when unknown)."""
+    for i, ids in enumerate(_forward_inputs.get(key, ())):
+        if value_id in ids:
+            return i
+    return 0
+
+
+def check_backward(name: str, seq: Any, grads: Any) -> None:
     """Raise RuntimeError if a gradient in ``grads`` (the outputs of node ``name``) holds NaN.
 
     The message names the node and output, as PyTorch does

@@ -342,42 +342,57 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
     def minimum(self, input: Any, other: Any) -> Any:  # noqa: A002
         return self._t(input).minimum(other)
 
-    def sum(self, input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
-        return self._t(input).sum(dim, keepdim)
+    # reductions: the module function takes exactly what the Tensor method takes (dim, keepdim, dtype=, ...)
+    def sum(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """``input.sum(dim=None, keepdim=False, *, dtype=None)``; ``axis=``/``keepdims=`` are aliases.
 
-    def mean(self, input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
-        return self._t(input).mean(dim, keepdim)
+        Example:
+            >>> import mytorch.vector as mt
+            >>> mt.sum(mt.tensor([[True, False], [True, True]]), axis=1).tolist()
+            [1, 2]
+        """
+        return self._t(input).sum(*args, **kwargs)
 
-    def var(self, input: Any, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
-            correction: int = 1) -> Any:
-        return self._t(input).var(dim, keepdim, correction=correction)
+    def mean(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """``input.mean(dim=None, keepdim=False, *, dtype=None)``."""
+        return self._t(input).mean(*args, **kwargs)
 
-    def std(self, input: Any, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
-            correction: int = 1) -> Any:
-        return self._t(input).std(dim, keepdim, correction=correction)
+    def var(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """``input.var(dim=None, unbiased=None, keepdim=False, *, correction=1)``."""
+        return self._t(input).var(*args, **kwargs)
 
-    def max(self, input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
-        return self._t(input).max(dim, keepdim)
+    def std(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """``input.std(dim=None, unbiased=None, keepdim=False, *, correction=1)``."""
+        return self._t(input).std(*args, **kwargs)
 
-    def min(self, input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
-        return self._t(input).min(dim, keepdim)
+    def max(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """``input.max()``, ``input.max(dim, keepdim)`` (values, indices) or ``input.max(other)``."""
+        return self._t(input).max(*args, **kwargs)
 
-    def amax(self, input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
+    def min(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """``input.min()``, ``input.min(dim, keepdim)`` (values, indices) or ``input.min(other)``."""
+        return self._t(input).min(*args, **kwargs)
+
+    def amax(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
         """Max over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
-        return self._t(input).amax(dim, keepdim)
+        return self._t(input).amax(*args, **kwargs)
 
-    def amin(self, input: Any, dim: Any = (), keepdim: bool = False) -> Any:  # noqa: A002
+    def amin(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
         """Min over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
-        return self._t(input).amin(dim, keepdim)
+        return self._t(input).amin(*args, **kwargs)
 
-    def argmax(self, input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
-        return self._t(input).argmax(dim, keepdim)
+    def argmax(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        return self._t(input).argmax(*args, **kwargs)
 
-    def argmin(self, input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
-        return self._t(input).argmin(dim, keepdim)
+    def argmin(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        return self._t(input).argmin(*args, **kwargs)
 
-    def logsumexp(self, input: Any, dim: int, keepdim: bool = False) -> Any:  # noqa: A002
-        return self._t(input).logsumexp(dim, keepdim)
+    def logsumexp(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        return self._t(input).logsumexp(*args, **kwargs)
+
+    def norm(self, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """``input.norm(p='fro', dim=None, keepdim=False, dtype=None)``."""
+        return self._t(input).norm(*args, **kwargs)
 
     def softmax(self, input: Any, dim: int) -> Any:  # noqa: A002
         return self._t(input).softmax(dim)

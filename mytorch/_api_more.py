@@ -27,7 +27,7 @@ moveaxis swapaxes swapdims tril triu diagonal trace
 eq ne lt le gt ge not_equal less less_equal greater greater_equal
 logical_and logical_or logical_xor logical_not
 clamp_min clamp_max addcmul addcdiv any all t clip
-cumsum cumprod logcumsumexp cummax cummin prod sort argsort msort topk kthvalue
+cumsum cumprod logcumsumexp cummax cummin prod sort argsort msort topk kthvalue nansum nanmean
 """.split()
 
 

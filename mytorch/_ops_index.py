@@ -19,7 +19,7 @@ import numpy as np
 
 from ._ops_math import as_numpy
 
-_REDUCTIONS = ("sum", "mean", "amax", "amin")
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
 def index_array(op: str, index: Any, name: str = "index") -> np.ndarray:
@@ -274,10 +274,20 @@ class IndexOps:
         return self.copy_(self.scatter_add(dim, index, src))
 
     def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True):
-        """Reduce ``src`` into ``self`` at ``index``: ``reduce`` is 'sum', 'mean', 'amax' or 'amin'.
+        """Reduce ``src`` into ``self`` at ``index``: ``reduce`` is 'sum', 'prod', 'mean', 'amax' or 'amin'.
 
         Gradients as PyTorch: ``amax``/``amin`` share them evenly among the elements equal
-        to the result; ``mean`` divides by how many elements each output combined.
+        to the result; ``mean`` divides by how many elements each output combined; ``prod``
+        gives each factor the product of the others (also where factors are 0). With
+        ``include_self=False`` the elements of ``self`` that receive values get no gradient.
+        ``prod``, ``amax`` and ``amin`` are differentiable once (their gradients are constants).
+
+        Example:
+            >>> import mytorch.vector as mt
+            >>> x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+            >>> y = mt.ones(2).scatter_reduce(0, mt.tensor([0, 1, 0]), x, "prod")
+            >>> y.sum().backward(); y.tolist(), x.grad.tolist()
+            ([3.0, 2.0], [3.0, 1.0, 1.0])
         """
         if reduce not in _REDUCTIONS:
             raise ValueError(f"scatter_reduce(): reduce must be one of {_REDUCTIONS}, got {reduce!r}")
@@ -301,6 +311,8 @@ class IndexOps:
                     self.shape
                 )
             return (total / self._constant(count)).reshape(self.shape)
+        if reduce == "prod":
+            return self._scatter_prod(base, positions, values, keep, touched, include_self)
         # amax / amin: the value with numpy, the gradient shared among the elements equal to it
         pick = np.maximum if reduce == "amax" else np.minimum
         data, src_data = np.asarray(base._data), np.asarray(values._data)
@@ -313,12 +325,49 @@ class IndexOps:
         pick.at(exact, positions, src_data.astype(base.dtype))
         if base.dtype.kind != "f":
             return self._constant(exact).reshape(self.shape)
-        self_wins = keep & (data == exact)
+        self_equal = data == exact
+        self_wins = keep & self_equal
         src_wins = src_data == exact[positions]
-        winners = self_wins.astype(np.int64)
+        # PyTorch counts a self equal to the result among the winners even with include_self=False
+        # (its share of the gradient is then dropped): the same here, so the gradients agree
+        winners = self_equal.astype(np.int64)
         np.add.at(winners, positions, src_wins.astype(np.int64))
         share = 1.0 / np.maximum(winners, 1)
         approx = base * self._constant((self_wins * share).astype(base.dtype)) + self._added_at(
             positions, values * self._constant((src_wins * share[positions]).astype(base.dtype))
+        )
+        return approx._exact(approx, exact).reshape(self.shape)
+
+    def _scatter_prod(self, base: Any, positions: tuple, values: Any, keep: np.ndarray, touched: np.ndarray,
+                      include_self: bool):
+        """``scatter_reduce(..., "prod")``: the product with numpy, the gradient as PyTorch's formula.
+
+        d out/d self = the product of the others (``self`` taken as 1 where it is 0), and
+        d out/d src = out / src, or the product of the others where src holds the only 0 there.
+        """
+        data, src = as_numpy(base), as_numpy(values)
+        dtype = data.dtype
+
+        def product(start: np.ndarray, factors: np.ndarray) -> np.ndarray:
+            out = np.where(keep, start, 1).astype(dtype)
+            np.multiply.at(out, positions, factors.astype(dtype))
+            return out
+
+        exact = product(data, src)
+        if dtype.kind != "f":
+            return self._constant(exact).reshape(self.shape)
+        with np.errstate(all="ignore"):
+            masked_self = np.where(data == 0, 1, data)
+            d_self = product(masked_self, src) / masked_self
+            if not include_self:
+                d_self = np.where(touched, 0, d_self)
+            src_zero = src == 0
+            zeros_at = np.zeros(data.shape, dtype=np.int64)
+            np.add.at(zeros_at, positions, src_zero.astype(np.int64))
+            single_zero = src_zero & (zeros_at[positions] == 1)
+            others = product(data, np.where(single_zero, 1, src))[positions]
+            d_src = np.where(single_zero, others, exact[positions] / np.where(src_zero, 1, src))
+        approx = base * self._constant(d_self.astype(dtype)) + self._added_at(
+            positions, values * self._constant(d_src.astype(dtype))
         )
         return approx._exact(approx, exact).reshape(self.shape)

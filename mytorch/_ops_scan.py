@@ -103,6 +103,8 @@ class ScanOps:
         """The product of all elements, or along ``dim``; gradients are right with zeros (autograd's)."""
         from ._tensor_base import normalize_dim
 
+        if dtype is None and self.dtype.kind != "f" and self.dtype != np.int64:
+            dtype = np.int64  # integers and bools multiply in int64, as PyTorch
         x = self if dtype is None else self.to(_dtype.as_dtype(dtype))
         if dim is None:
             out = x.reshape(-1).prod(0)

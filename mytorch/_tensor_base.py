@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _anomaly, _device
+from . import _anomaly, _device, _dtype
 from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
@@ -469,21 +469,45 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
-        """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch."""
+        """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch.
+
+        Integers and bools sum to int64 unless ``dtype`` says otherwise, as in PyTorch.
+        """
+        if dtype is None and self.dtype.kind != "f" and self.dtype != np.int64:
+            dtype = np.int64
         x = self if dtype is None else self.to(dtype)
         return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
         if dtype is not None:
+            if not _dtype.is_floating(_dtype.as_dtype(dtype)):
+                raise RuntimeError(
+                    f"mean(): dtype must be a floating point dtype, got {_dtype.as_dtype(dtype)}"
+                )
             return self.to(dtype).mean(dim, keepdim, axis=axis)
+        if self.dtype.kind != "f":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                f"complex dtype. Got: {self.dtype} (use .float() or mean(dtype=...))"
+            )
         dims = self._reduce_dims(axis if dim is None else dim)
         count = self._count(dims)
         total = self._sum(dims, keepdim)
         return total / count if count else total * math.nan
 
-    def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None):
-        """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction: int = 1, axis=None):
+        """Variance with Bessel's correction by default (``correction=1``), as PyTorch.
+
+        PyTorch's overloads: ``var(unbiased)`` and ``var(dim, unbiased, keepdim)`` (a bool after
+        ``dim`` is ``unbiased``); ``keepdim=`` by name.
+        """
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        if self.dtype.kind != "f":
+            raise RuntimeError(
+                f"std and var only support floating point and complex dtypes, got {self.dtype}"
+            )
         dim = axis if dim is None else dim
         if unbiased is not None:
             correction = int(bool(unbiased))
@@ -492,10 +516,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         centred = self - self.mean(dim=dims, keepdim=True)
         return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
 
-    def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None):
-        """Square root of ``var``; where it is 0 (equal values) the gradient is 0, as in PyTorch."""
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction: int = 1, axis=None):
+        """Square root of ``var`` (same arguments); where it is 0 the gradient is 0, as in PyTorch."""
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
         dim = axis if dim is None else dim
-        variance = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
+        variance = self.var(dim, unbiased, keepdim, correction=correction)
         zero = np.asarray(variance._data) == 0
         if not zero.any():
             return variance.sqrt()
@@ -617,14 +643,37 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             >>> x.logsumexp(dim=1).tolist()
             [0.6931471805599453, 1000.6931471805599]
         """
+        if self.dtype.kind != "f":  # integers and bools: in the default float dtype, as PyTorch
+            return self.to(_dtype.get_default_dtype()).logsumexp(dim, keepdim)
         dims = self._reduce_dims(dim)
         data = np.asarray(self._data)
-        if not np.issubdtype(data.dtype, np.floating):
-            data = data.astype(np.float64)
         shift = np.asarray(np.max(data, axis=dims, keepdims=True, initial=-np.inf))  # -inf if empty
         shift[~np.isfinite(shift)] = 0
         total = (self - self._constant(shift)).exp()._sum(dims, keepdim)
         return total.log() + self._constant(shift.reshape(total.shape))
+
+    def nansum(self, dim=None, keepdim: bool = False, *, dtype=None):
+        """``sum`` with NaNs counted as 0 (their gradient is 0)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind == "f":
+            nan = np.isnan(np.asarray(x._data))
+            if nan.any():
+                x = type(x)._where(nan, x._constant(np.zeros(nan.shape, x.dtype)), x)
+        return x.sum(dim, keepdim)
+
+    def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None):
+        """``mean`` of the elements that are not NaN."""
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {x.dtype}")
+        present = x._constant((~np.isnan(np.asarray(x._data))).astype(x.dtype))
+        return x.nansum(dim, keepdim) / present.sum(dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+        """The ``p``-norm over ``dim`` (all elements by default), as ``torch.norm`` (see ``_ops_norm``)."""
+        from ._ops_norm import norm
+
+        return norm(self, p, dim, keepdim, dtype)
 
     # ------------------------------------------------------------ softmax family
     def softmax(self, dim: int):

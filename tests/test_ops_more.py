@@ -160,6 +160,18 @@ SPECS = [
         (4,),
     ),
     _spec(
+        "scatter_reduce_prod",
+        lambda m, a, s: a.scatter_reduce(0, m.tensor([0, 2, 0, 2]), s, "prod"),
+        (4,),
+        (4,),
+    ),
+    _spec(
+        "scatter_reduce_prod_noself",
+        lambda m, a, s: a.scatter_reduce(1, m.tensor([[0, 2, 0]]), s, "prod", include_self=False),
+        (2, 3),
+        (1, 3),
+    ),
+    _spec(
         "scatter_reduce_amin_noself",
         lambda m, a, s: a.scatter_reduce(0, m.tensor([1, 1, 3, 1]), s, "amin", include_self=False),
         (4,),
@@ -617,7 +629,7 @@ ERRORS = [
     ),
     (
         "scatter_reduce_mode",
-        lambda m: _x(m).scatter_reduce(0, m.tensor([[0]]), _x(m), "prod"),
+        lambda m: _x(m).scatter_reduce(0, m.tensor([[0]]), _x(m), "max"),
         ValueError,
         "reduce must be one of",
     ),

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _graph
+from .. import _anomaly, _graph
 from .._autograd import FunctionBase, FunctionCtx, make_grad, once_differentiable
 from .._gradcheck import GradcheckError, gradcheck
 from . import arrays
 from . import value as _v
 from .graph import Record, next_of, run_backward
-from .tensor import Tensor, _group_ids, seed_gradient
+from .tensor import Tensor, _group_ids, remember_forward, seed_gradient
 
 __all__ = ["grad", "gradcheck", "GradcheckError", "Function", "FunctionCtx", "once_differentiable"]
 
@@ -72,6 +72,8 @@ class Function(FunctionBase):
             finally:
                 _v._GROUP = None
             record = Record(cls.__name__, group, tuple(next_of(a) for a in wanted))
+            if _anomaly.enabled:
+                remember_forward(group, wanted)
             results.append(Tensor._from_record(arrays.from_list(values, out.shape), record))
         return results
 

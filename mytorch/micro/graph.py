@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _grad_fn, _graph, _hooks
-from . import arrays
+from .. import _anomaly, _grad_fn, _graph, _hooks
+from . import arrays, gated
 from . import value as _v
 
 _NAMES = {"matmul": "MatMul", "getitem": "GetItem", "setitem": "SetItem", "copy_slices": "CopySlices"}
@@ -41,7 +41,7 @@ class Record:
             grad), or None (needs no gradient).
     """
 
-    __slots__ = ("op", "group", "next", "retained", "freed", "hooks", "hooked")
+    __slots__ = ("op", "group", "next", "retained", "freed", "hooks", "gates")
 
     def __init__(self, op: str, group: int | None, next: tuple) -> None:  # noqa: A002
         self.op = op
@@ -49,8 +49,8 @@ class Record:
         self.next = next
         self.retained: Any = None
         self.freed = False
-        self.hooks: dict | None = None  # register_hook on the output tensor (``hooked``, a weakref)
-        self.hooked: Any = None
+        self.hooks: dict | None = None  # register_hook on the output tensor
+        self.gates: list | None = None  # gated.Gate objects on the output's Values (hooks, module hooks)
 
     def name(self) -> str:
         """PyTorch-style name, e.g. ``MulBackward``."""
@@ -92,6 +92,34 @@ def retain(record: Record, tensor: Any) -> None:
     record.retained = weakref.ref(tensor)
 
 
+def add_hook(record: Record, tensor: Any, hook: Any) -> _hooks.RemovableHandle:
+    """``tensor.register_hook(hook)`` for a non-leaf: a Gate on its Values runs the hooks in order."""
+    if record.hooks is None:
+        hooks = record.hooks = {}
+
+        def run(grads: list) -> list:
+            g = grads[0]
+            wrap, unwrap = (lambda a: _as_tensor(a, tensor)), (lambda t: _as_grad(t, g))
+            return [_hooks.run_grad_hooks(hooks, g, wrap, unwrap)]
+
+        add_gate([tensor], run)
+    return _hooks.add(record.hooks, hook)
+
+
+def add_gate(tensors: list[Any], callback: Any) -> gated.Gate:
+    """Stop backward at the Values of ``tensors`` (non-leaf; their grad_fns keep the gate).
+
+    ``callback(grads)`` gets one gradient per tensor once all are complete; a returned list replaces them.
+    """
+    gate = gated.Gate([list(t._values.flat) for t in tensors], [tuple(t.shape) for t in tensors], callback)
+    for t in tensors:
+        r = t.grad_fn
+        if r.gates is None:
+            r.gates = []
+        r.gates.append(gate)
+    return gate
+
+
 def run_backward(
     roots: list[Any],
     seeds: list[Any],
@@ -113,25 +141,35 @@ def run_backward(
     records = [n for n in order if n.__class__ is Record]
     retained = [r.retained() for r in records if r.retained is not None]
     retained = [t for t in retained if t is not None]
-    hooked = [(r.hooks, r.hooked()) for r in records if r.hooks]
-    hooked = [(h, t) for h, t in hooked if t is not None]
+    # downstream first: a hook on a tensor runs before one on the tensor it is a view of
+    gates = list({id(g): g for r in reversed(records) if r.gates for g in reversed(r.gates)}.values())
     reached = {id(n) for n in order}
+    stops = bool(gates) or (_anomaly.enabled and _anomaly.check_nan)
+    leaf_ids = {id(v) for t in leaves for v in t._values.flat} if stops else set()
 
     root_values = [v for r in roots for v in r._values.flat]
     if create_graph:
         seed_items = [x for s in seeds for x in _seed_items(s)]
-        table = _v.backprop_graph(root_values, seed_items)
+        if stops:
+            maker = _grad_tensor_maker({}, roots, seeds)
+            table = gated.backprop(
+                root_values, seed_items, gates, (), True, maker.from_items, _graph_items, leaf_ids
+            )
+        else:
+            table = _v.backprop_graph(root_values, seed_items)
         grad_of = _grad_tensor_maker(table, roots, seeds)
     else:
-        watched = [*leaves, *retained, *(t for _, t in hooked), *(inputs or ())]
+        watched = [*leaves, *retained, *(inputs or ())]
         zero = [v for t in watched for v in t._values.flat]
-        _v.backprop(root_values, [x for s in seeds for x in np.ravel(s).tolist()], zero)
+        seed_items = [x for s in seeds for x in np.ravel(s).tolist()]
+        if stops:
+            gated.backprop(root_values, seed_items, gates, zero, False, _float_grad, _float_items, leaf_ids)
+        else:
+            _v.backprop(root_values, seed_items, zero)
 
         def grad_of(t: Any) -> np.ndarray:
             return arrays.grads(t._values)
 
-    for hooks, t in hooked:  # observe only: the Values already carry every gradient
-        _run_observing_hooks(hooks, grad_of(t), t)
     results = None
     if inputs is None:
         for leaf in leaves:
@@ -156,7 +194,7 @@ def _as_grad(t: Any, like: Any) -> Any:
     """A hook's replacement gradient in the form of ``like`` (a float array, or a Tensor)."""
     if not isinstance(like, np.ndarray):
         return t
-    out = np.asarray(t.numpy() if hasattr(t, "numpy") else t, dtype=np.float64)
+    out = np.asarray(t.detach().numpy() if hasattr(t, "detach") else t, dtype=np.float64)
     if out.shape != like.shape:
         raise RuntimeError(
             f"hook returned a gradient of shape {out.shape} for a tensor of shape {like.shape}"
@@ -172,14 +210,24 @@ def _hooked_leaf_grad(leaf: Any, g: Any) -> Any:
     return _hooks.run_grad_hooks(hooks, g, lambda a: _as_tensor(a, leaf), lambda t: _as_grad(t, g))
 
 
-def _run_observing_hooks(hooks: dict, g: Any, t: Any) -> None:
-    for hook in list(hooks.values()):
-        if hook(_as_tensor(g, t)) is not None:
-            raise NotImplementedError(
-                "micro engine: a hook on a non-leaf tensor can read its gradient but not replace it "
-                "(gradients flow element by element through Values); return None, hook a leaf, or use "
-                "mytorch.vector"
-            )
+def _float_grad(items: list, shape: tuple) -> np.ndarray:
+    return np.array(items, dtype=np.float64).reshape(shape)
+
+
+def _float_items(g: Any, shape: tuple) -> list:
+    array = np.asarray(g.detach().numpy() if hasattr(g, "detach") else g, dtype=np.float64)
+    if array.shape != tuple(shape):
+        raise RuntimeError(f"hook returned a gradient of shape {array.shape} for a tensor of shape {shape}")
+    return array.ravel().tolist()
+
+
+def _graph_items(g: Any, shape: tuple) -> list:
+    """A create_graph gradient (micro Tensor) as per-element items: its Values, or floats."""
+    if tuple(g.shape) != tuple(shape):
+        raise RuntimeError(
+            f"hook returned a gradient of shape {tuple(g.shape)} for a tensor of shape {shape}"
+        )
+    return _seed_items(g)
 
 
 def _seed_items(seed: Any) -> list[Any]:
@@ -194,13 +242,16 @@ def _grad_tensor_maker(table: dict[int, Any], roots: list[Any], seeds: list[Any]
     tensor_cls = type(roots[0])._engine.Tensor  # a plain Tensor even when roots are Parameters
     links = tuple(next_of(t) for t in [*roots, *seeds])
 
-    def grad_of(t: Any) -> Any:
-        items = [table.get(id(v), 0.0) for v in t._values.flat]
+    def from_items(items: list, shape: tuple) -> Any:
         if not any(x.__class__ is _v.Value for x in items):
-            return tensor_cls._wrap(arrays.to_values(np.array(items, dtype=np.float64).reshape(t.shape)))
+            return tensor_cls._wrap(arrays.to_values(np.array(items, dtype=np.float64).reshape(shape)))
         values = [_v.identity(x, "grad") if x.__class__ is _v.Value else _v.Value(x) for x in items]
-        return tensor_cls._from_record(arrays.from_list(values, t.shape), Record("grad", None, links))
+        return tensor_cls._from_record(arrays.from_list(values, shape), Record("grad", None, links))
 
+    def grad_of(t: Any) -> Any:
+        return from_items([table.get(id(v), 0.0) for v in t._values.flat], t.shape)
+
+    grad_of.from_items = from_items
     return grad_of
 
 

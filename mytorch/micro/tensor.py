@@ -35,7 +35,6 @@ Example:
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -54,7 +53,7 @@ from .._tensor_base import (
 )
 from . import arrays, pointwise
 from . import value as _v
-from .graph import Record, next_of, retain, run_backward
+from .graph import Record, add_hook, next_of, retain, run_backward
 from .value import Value
 
 _BINARY = {
@@ -286,6 +285,8 @@ class Tensor(TensorBase):
         finally:
             _v._GROUP = None
         links = tuple(next_of(t) for t in inputs if isinstance(t, Tensor))
+        if _anomaly.enabled:
+            remember_forward(group, inputs)
         return Tensor._from_record(values, Record(op, group, links))
 
     def _view(self, values: np.ndarray, op: str) -> Tensor:
@@ -606,9 +607,7 @@ class Tensor(TensorBase):
 
     # ------------------------------------------------------------ autograd
     def register_hook(self, hook: Any) -> Any:
-        """Call ``hook(grad)`` with this tensor's gradient; on a leaf a returned Tensor replaces it.
-
-        On a non-leaf (micro engine) the hook reads the gradient and must return None.
+        """Call ``hook(grad)`` with this tensor's gradient; a returned Tensor replaces it.
 
         Example:
             >>> x = Tensor([1.0, 2.0], requires_grad=True)
@@ -624,9 +623,7 @@ class Tensor(TensorBase):
             if hooks is None:
                 hooks = self._grad_hooks = {}
         else:
-            if record.hooks is None:
-                record.hooks, record.hooked = {}, weakref.ref(self)
-            hooks = record.hooks
+            return add_hook(record, self, hook)
         return _hooks.add(hooks, hook)
 
     def retain_grad(self) -> None:
@@ -635,6 +632,12 @@ class Tensor(TensorBase):
             retain(self.grad_fn, self)
         elif not self._requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf tensor (PyTorch's name)."""
+        kept = None if self.grad_fn is None else self.grad_fn.retained
+        return kept is not None and kept() is self
 
     def backward(
         self,
@@ -662,6 +665,14 @@ class Tensor(TensorBase):
                     _accumulate(t, g)
             return
         run_backward([self], [seed], retain_graph, create_graph)
+
+
+def remember_forward(group: int, inputs: Sequence[Any]) -> None:
+    """Anomaly mode: keep the forward call of operation ``group`` and which Values were its inputs."""
+    key = ("micro", group)
+    _anomaly.remember_forward(key)
+    tensors = [t for t in inputs if isinstance(t, Tensor)]
+    _anomaly.remember_inputs(key, [frozenset(map(id, t._values.flat)) for t in tensors])
 
 
 def seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:

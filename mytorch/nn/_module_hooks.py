@@ -1,11 +1,12 @@
-"""Module hooks: ``register_forward_pre_hook``, ``register_forward_hook``, ``register_full_backward_hook``.
+"""Module hooks: forward (pre) hooks and full backward (pre) hooks, as PyTorch's.
 
 A module's hooks live in ``module.__dict__["_module_hooks"]``, made on the first
 registration; ``Module.__call__`` checks for it once, so modules without hooks
-pay nothing more. The full backward hook is built from two user Functions of
-the engine, as PyTorch's ``BackwardHook``: one on the module's outputs records
-``grad_output``; one on its inputs receives ``grad_input`` and calls the hooks,
-whose returned tuple replaces ``grad_input``.
+pay nothing more. The full backward hooks work as PyTorch's ``BackwardHook``:
+a stop in backward on copies of the module's outputs receives ``grad_output``
+(the pre-hooks may replace it); one on copies of its inputs receives
+``grad_input`` and calls the hooks, whose returned tuple replaces it. On the
+vector engine a stop is a user Function; on the micro engine a ``Gate``.
 
 Example:
     >>> import mytorch.vector as mt
@@ -26,15 +27,16 @@ from ._engine import engine
 
 
 class ModuleHooks:
-    """The three hook registries of one module (dicts in registration order)."""
+    """The hook registries of one module (dicts in registration order)."""
 
     def __init__(self) -> None:
         self.forward_pre: dict = {}
         self.forward: dict = {}
         self.backward: dict = {}
+        self.backward_pre: dict = {}
 
     def __bool__(self) -> bool:
-        return bool(self.forward_pre or self.forward or self.backward)
+        return bool(self.forward_pre or self.forward or self.backward or self.backward_pre)
 
 
 def registry(module: Any) -> ModuleHooks:
@@ -51,8 +53,8 @@ def call(module: Any, hooks: ModuleHooks, args: tuple, kwargs: dict) -> Any:
         if result is not None:
             args = result if isinstance(result, tuple) else (result,)
     state = None
-    if hooks.backward and engine.is_grad_enabled():
-        state = _BackwardState(module, hooks.backward, args)
+    if (hooks.backward or hooks.backward_pre) and engine.is_grad_enabled():
+        state = _BackwardState(module, hooks, args)
         args = state.wrap_inputs(args)
     output = module.forward(*args, **kwargs)
     for hook in list(hooks.forward.values()):
@@ -64,83 +66,129 @@ def call(module: Any, hooks: ModuleHooks, args: tuple, kwargs: dict) -> Any:
     return output
 
 
-class _BackwardState:
-    """One forward call's backward-hook bookkeeping."""
+def _as_tuple(result: Any) -> tuple:
+    return result if isinstance(result, tuple) else (result,)
 
-    def __init__(self, module: Any, hooks: dict, args: tuple) -> None:
-        self.module, self.hooks = module, hooks
+
+class _BackwardState:
+    """One forward call's backward-hook bookkeeping (as PyTorch's ``BackwardHook``).
+
+    ``on_grad_output`` runs when the gradients of the outputs are known (the pre-hooks may
+    replace them), ``on_grad_input`` when those of the inputs are (the full hooks may
+    replace them). Each engine calls them from its own kind of stop in backward.
+    """
+
+    def __init__(self, module: Any, hooks: ModuleHooks, args: tuple) -> None:
+        self.module, self.hooks, self.pre_hooks = module, hooks.backward, hooks.backward_pre
         self.positions = [i for i, a in enumerate(args) if isinstance(a, TensorBase) and a.requires_grad]
-        self.n_inputs = sum(isinstance(a, TensorBase) for a in args) or 1
+        self.tensor_positions = [i for i, a in enumerate(args) if isinstance(a, TensorBase)]
+        self.n_inputs = len(self.tensor_positions) or 1
         self.grad_output: tuple | None = None
 
-    def call_hooks(self, grad_input: tuple) -> tuple:
+    def on_grad_output(self, grads: tuple) -> tuple:
+        for hook in list(self.pre_hooks.values()):
+            result = hook(self.module, grads)
+            if result is not None:
+                result = _as_tuple(result)
+                if len(result) != len(grads):
+                    raise RuntimeError(
+                        f"backward pre hook returned {len(result)} gradients for {len(grads)} outputs "
+                        f"of {type(self.module).__name__}"
+                    )
+                grads = result
+        self.grad_output = grads
+        if not self.positions:  # no input wants a gradient: the hooks run here
+            grad_input = (None,) * self.n_inputs
+            for hook in list(self.hooks.values()):
+                result = hook(self.module, grad_input, grads)
+                if result is not None and any(r is not None for r in _as_tuple(result)):
+                    raise RuntimeError(
+                        "Backward hook for Modules where no input requires gradient should always "
+                        "return None or None for all gradients."
+                    )
+        return grads
+
+    def on_grad_input(self, grads: tuple) -> tuple:
+        """The full hooks on the gradients of the inputs that require grad; returns the new ones."""
+        by_position = dict(zip(self.positions, grads))
+        grad_input = tuple(by_position.get(i) for i in self.tensor_positions)
         for hook in list(self.hooks.values()):
             result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
-                result = result if isinstance(result, tuple) else (result,)
+                result = _as_tuple(result)
                 if len(result) != len(grad_input):
                     raise RuntimeError(
                         f"backward hook returned {len(result)} gradients for {len(grad_input)} inputs "
                         f"of {type(self.module).__name__}"
                     )
                 grad_input = result
-        return grad_input
+        by_position = dict(zip(self.tensor_positions, grad_input))
+        return tuple(by_position[i] for i in self.positions)
 
     def wrap_inputs(self, args: tuple) -> tuple:
         if not self.positions:
             return args
         tensors = [args[i] for i in self.positions]
-        state = self
-        tensor_positions = [i for i, a in enumerate(args) if isinstance(a, TensorBase)]
-
-        class BackwardHookInputs(engine.autograd.Function):
-            @staticmethod
-            def forward(ctx: Any, *xs: Any) -> Any:
-                outs = tuple(x.clone() for x in xs)
-                return outs if len(outs) > 1 else outs[0]
-
-            @staticmethod
-            def backward(ctx: Any, *grads: Any) -> Any:
-                by_position = dict(zip(state.positions, grads))
-                grad_input = tuple(by_position.get(i) for i in tensor_positions)
-                grad_input = state.call_hooks(grad_input)
-                by_position = dict(zip(tensor_positions, grad_input))
-                result = tuple(by_position[i] for i in state.positions)
-                return result if len(result) > 1 else result[0]
-
-        wrapped = BackwardHookInputs.apply(*tensors)
-        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
+        if engine.__name__ == "mytorch.micro":
+            wrapped = _micro_stop(tensors, self.on_grad_input)
+        else:
+            wrapped = _vector_stop(tensors, self.on_grad_input)
         args = list(args)
         for i, w in zip(self.positions, wrapped):
             args[i] = w
         return tuple(args)
 
     def wrap_outputs(self, output: Any) -> Any:
-        outs = output if isinstance(output, tuple) else (output,)
-        if not any(isinstance(o, TensorBase) and o.requires_grad for o in outs):
-            return output
-        state = self
+        outs = _as_tuple(output)
         chosen = [i for i, o in enumerate(outs) if isinstance(o, TensorBase) and o.requires_grad]
-
-        class BackwardHookOutputs(engine.autograd.Function):
-            @staticmethod
-            def forward(ctx: Any, *ys: Any) -> Any:
-                res = tuple(y.clone() for y in ys)
-                return res if len(res) > 1 else res[0]
-
-            @staticmethod
-            def backward(ctx: Any, *grads: Any) -> Any:
-                state.grad_output = grads
-                if not state.positions:  # no input wants a gradient: the hook runs here
-                    state.call_hooks((None,) * state.n_inputs)
-                return grads if len(grads) > 1 else grads[0]
-
-        wrapped = BackwardHookOutputs.apply(*[outs[i] for i in chosen])
-        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
+        if not chosen:
+            return output
+        tensors = [outs[i] for i in chosen]
+        if engine.__name__ == "mytorch.micro":
+            wrapped = _micro_stop(tensors, self.on_grad_output)
+        else:
+            wrapped = _vector_stop(tensors, self.on_grad_output)
         new = list(outs)
         for i, w in zip(chosen, wrapped):
             new[i] = w
         return tuple(new) if isinstance(output, tuple) else new[0]
+
+
+def _vector_stop(tensors: list, callback: Any) -> list:
+    """Copies of ``tensors`` whose backward passes their gradients through ``callback`` (a Function)."""
+
+    class BackwardHook(engine.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, *xs: Any) -> Any:
+            outs = tuple(x.clone() for x in xs)
+            return outs if len(outs) > 1 else outs[0]
+
+        @staticmethod
+        def backward(ctx: Any, *grads: Any) -> Any:
+            result = callback(grads)
+            return result if len(result) > 1 else result[0]
+
+    wrapped = BackwardHook.apply(*tensors)
+    return list(_as_tuple(wrapped))
+
+
+def _micro_stop(tensors: list, callback: Any) -> list:
+    """Copies of ``tensors`` at which micro backward stops to pass their gradients through ``callback``.
+
+    (A micro Function is differentiated once per output element, so a Gate does it instead.)
+    """
+    from mytorch.micro import arrays, graph
+
+    copies = [t.clone() for t in tensors]
+
+    def run(grads: list) -> list:
+        as_tensors = tuple(g if isinstance(g, TensorBase) else engine.Tensor._wrap(arrays.to_values(g))
+                           for g in grads)
+        result = callback(as_tensors)
+        return [engine.zeros(*c.shape) if r is None else r for r, c in zip(result, copies)]
+
+    graph.add_gate(copies, run)
+    return copies
 
 
 def add_forward_pre_hook(module: Any, hook: Any, prepend: bool = False) -> _hooks.RemovableHandle:
@@ -152,9 +200,8 @@ def add_forward_hook(module: Any, hook: Any, prepend: bool = False) -> _hooks.Re
 
 
 def add_full_backward_hook(module: Any, hook: Any, prepend: bool = False) -> _hooks.RemovableHandle:
-    if engine.__name__ == "mytorch.micro":
-        raise NotImplementedError(
-            "register_full_backward_hook is not available on the micro engine (its Functions are "
-            "differentiated element by element); use mytorch.vector, or Tensor.register_hook on the output"
-        )
     return _hooks.add(registry(module).backward, hook, prepend=prepend)
+
+
+def add_full_backward_pre_hook(module: Any, hook: Any, prepend: bool = False) -> _hooks.RemovableHandle:
+    return _hooks.add(registry(module).backward_pre, hook, prepend=prepend)

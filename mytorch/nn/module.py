@@ -213,6 +213,10 @@ class Module:
         """``hook(module, grad_input, grad_output)`` in backward; a returned tuple replaces grad_input."""
         return _module_hooks.add_full_backward_hook(self, hook, prepend)
 
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """``hook(module, grad_output)`` in backward, before grad_input; a returned tuple replaces it."""
+        return _module_hooks.add_full_backward_pre_hook(self, hook, prepend)
+
     # ------------------------------------------------------------ traversal
     def named_modules(
         self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True

@@ -515,6 +515,12 @@ class Tensor(TensorBase):
         elif not self._requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
 
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf tensor (PyTorch's name)."""
+        kept = None if self.grad_fn is None else self.grad_fn._retained
+        return kept is not None and kept() is self
+
     def backward(
         self,
         gradient: Any = None,
