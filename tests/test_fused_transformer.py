@@ -1,0 +1,101 @@
+"""The transformer's fused kernels (gelu, layer_norm, scaled_dot_product_attention) against the
+composite path they replace and against PyTorch.
+
+As in test_fused.py: every case runs on float64 data with the fused kernel, inside
+``composite_only()`` (Tensor ops only), and in ``torch.nn.functional``; outputs and the
+gradients of every input must agree to float64 round-off, and the fused node must have run.
+Random shapes come from a seeded generator. float32 cases check that the kernels stay in
+float32 and agree with PyTorch to float32 rounding.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from test_fused import _compare, _rand, _records, _second_order
+
+import mytorch.nn.functional as F
+import mytorch.vector as mt
+from mytorch.vector import fused
+from mytorch.vector.fused_gelu import erf
+
+
+def _tf():
+    torch = pytest.importorskip("torch")
+    return torch.nn.functional
+
+
+def _random_shapes(seed: int, n: int, ndim_range=(1, 4), size_range=(1, 7)) -> list[tuple[int, ...]]:
+    rng = np.random.default_rng(seed)
+    return [tuple(int(s) for s in rng.integers(*size_range, rng.integers(*ndim_range)))
+            for _ in range(n)]
+
+
+# --------------------------------------------------------------- erf and gelu
+
+
+def test_erf_kernel_matches_math_erf_on_every_interval():
+    # the three intervals of Cody's rationals (|x| <= 0.46875, <= 4, > 4), their edges, signs, 0, tiny
+    x = np.concatenate([np.linspace(-7, 7, 2001), [0.0, -0.0, 1e-300, -1e-12, 0.46875, -0.46875,
+                                                   np.nextafter(0.46875, 1), 4.0, -4.0,
+                                                   np.nextafter(4.0, 5), 26.0, -30.0, 1e30, -np.inf]])
+    expected = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(erf(x), expected, rtol=1.5e-15, atol=1e-300)  # a few ulps
+    x32 = x.astype(np.float32)
+    got32 = erf(x32)
+    assert got32.dtype == np.float32
+    exp32 = np.array([math.erf(float(v)) for v in x32])
+    ulps = np.abs(got32 - exp32) / np.spacing(np.abs(exp32).astype(np.float32) + np.float32(1e-38))
+    assert ulps.max() <= 4, ulps.max()  # evaluated in float32: a few ulps
+    assert np.isnan(erf(np.array([np.nan, 1.0]))[0])
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("shape", _random_shapes(1, 4) + [(0, 3), ()], ids=str)
+def test_gelu_matches_composite_and_torch(shape, approximate):
+    tf = _tf()
+    x = _rand(*shape, seed=len(shape), scale=3.0)
+    if x.size >= 3:
+        x.reshape(-1)[:3] = [0.0, 6.5, -9.0]  # the |x| > 4 branch of erf, and 0
+    _compare(lambda t: F.gelu(t, approximate=approximate), [x], "GeluBackward",
+             lambda t: tf.gelu(t, approximate=approximate))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_stays_float32_and_matches_torch(approximate):
+    torch = pytest.importorskip("torch")
+    a = _rand(16, 32, 128, seed=3, scale=2.0).astype(np.float32)
+    x = mt.tensor(a, requires_grad=True)
+    y = F.gelu(x, approximate=approximate)
+    g = _rand(*a.shape, seed=4).astype(np.float32)
+    y.backward(mt.tensor(g))
+    assert y.dtype == mt.float32 and x.grad.dtype == mt.float32
+    tx = torch.tensor(a, requires_grad=True)
+    ty = torch.nn.functional.gelu(tx, approximate=approximate)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=2e-6, atol=5e-6)
+
+
+def test_gelu_double_backward_matches_composite():
+    for approximate in ("none", "tanh"):
+        arrays = [_rand(3, 5, seed=2, scale=2.0)]
+        fn = lambda t, a=approximate: F.gelu(t, approximate=a)  # noqa: E731
+        node, grads = _second_order(fn, arrays)
+        with F.composite_only():
+            cnode, cgrads = _second_order(fn, arrays)
+        assert node == "GeluBackward" and cnode != node
+        for a, b in zip(grads, cgrads):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
+def test_gelu_module_uses_the_fused_node_and_declines_other_dtypes():
+    y = mt.nn.GELU()(mt.tensor([1.0, -2.0], requires_grad=True))
+    assert _records(y, "GeluBackward")
+    assert fused.gelu(mt.tensor([1, 2]), "none") is NotImplemented  # integers: the composite decides
+    assert fused.gelu(mt.tensor([1.0], dtype=mt.float16), "none") is NotImplemented
+    assert fused.gelu(mt.tensor([1.0]), "exact") is NotImplemented
+    with pytest.raises(ValueError, match="approximate"):
+        F.gelu(mt.tensor([1.0]), approximate="exact")
