@@ -27,6 +27,19 @@ def _tf():
     return torch.nn.functional
 
 
+def _assert_second_order_matches(fn, arrays, node_name):
+    """Second-order gradients through the fused node equal the composite path's."""
+    node, grads = _second_order(fn, arrays)
+    with F.composite_only():
+        cnode, cgrads = _second_order(fn, arrays)
+    assert node == node_name and cnode != node
+    assert any(a is not None for a in grads)
+    for a, b in zip(grads, cgrads):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
 def _random_shapes(seed: int, n: int, ndim_range=(1, 4), size_range=(1, 7)) -> list[tuple[int, ...]]:
     rng = np.random.default_rng(seed)
     return [tuple(int(s) for s in rng.integers(*size_range, rng.integers(*ndim_range)))
@@ -81,14 +94,8 @@ def test_gelu_float32_stays_float32_and_matches_torch(approximate):
 
 def test_gelu_double_backward_matches_composite():
     for approximate in ("none", "tanh"):
-        arrays = [_rand(3, 5, seed=2, scale=2.0)]
-        fn = lambda t, a=approximate: F.gelu(t, approximate=a)  # noqa: E731
-        node, grads = _second_order(fn, arrays)
-        with F.composite_only():
-            cnode, cgrads = _second_order(fn, arrays)
-        assert node == "GeluBackward" and cnode != node
-        for a, b in zip(grads, cgrads):
-            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+        _assert_second_order_matches(lambda t, a=approximate: F.gelu(t, approximate=a),
+                                     [_rand(3, 5, seed=2, scale=2.0)], "GeluBackward")
 
 
 def test_gelu_module_uses_the_fused_node_and_declines_other_dtypes():
@@ -99,3 +106,78 @@ def test_gelu_module_uses_the_fused_node_and_declines_other_dtypes():
     assert fused.gelu(mt.tensor([1.0]), "exact") is NotImplemented
     with pytest.raises(ValueError, match="approximate"):
         F.gelu(mt.tensor([1.0]), approximate="exact")
+
+
+# --------------------------------------------------------------- layer_norm
+
+
+def _layer_norm_cases(seed: int, n: int) -> list[tuple[tuple[int, ...], int, str]]:
+    """(input shape, number of normalized dims, which of weight/bias) drawn at random."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i in range(n):
+        shape = tuple(int(s) for s in rng.integers(1, 6, rng.integers(1, 5)))
+        k = int(rng.integers(1, len(shape) + 1))
+        cases.append((shape, k, ("both", "weight", "bias", "neither")[i % 4]))
+    return cases
+
+
+LAYER_NORM_CASES = _layer_norm_cases(5, 12) + [((2, 1), 1, "both"), ((3, 32), 1, "both")]
+
+
+@pytest.mark.parametrize("case", LAYER_NORM_CASES, ids=str)
+def test_layer_norm_matches_composite_and_torch(case):
+    tf = _tf()
+    shape, k, affine = case
+    norm = shape[len(shape) - k:]
+    arrays = [_rand(*shape, seed=1, scale=2.0) + 0.5]
+    if affine in ("both", "weight"):
+        arrays.append(_rand(*norm, seed=2))
+    if affine in ("both", "bias"):
+        arrays.append(_rand(*norm, seed=3))
+
+    def ours(x, *p, lib=F):
+        w = p[0] if affine in ("both", "weight") else None
+        b = p[-1] if affine in ("both", "bias") else None
+        return lib.layer_norm(x, norm, w, b, eps=1e-5)
+
+    _compare(ours, arrays, "NativeLayerNormBackward", lambda *ts: ours(*ts, lib=tf))
+
+
+def test_layer_norm_of_constant_rows_and_float32():
+    tf = _tf()
+    x = np.ones((3, 4)) * 2.5  # variance 0: the output is the bias, the input gradient finite
+    _compare(lambda t, w, b: F.layer_norm(t, (4,), w, b), [x, _rand(4, seed=1), _rand(4, seed=2)],
+             "NativeLayerNormBackward", lambda t, w, b: tf.layer_norm(t, (4,), w, b))
+    torch = pytest.importorskip("torch")
+    a, w, b = (_rand(16, 32, 32, seed=6).astype(np.float32), _rand(32, seed=7).astype(np.float32),
+               _rand(32, seed=8).astype(np.float32))
+    g = _rand(16, 32, 32, seed=9).astype(np.float32)
+    ts = [mt.tensor(v, requires_grad=True) for v in (a, w, b)]
+    y = F.layer_norm(ts[0], (32,), ts[1], ts[2])
+    y.backward(mt.tensor(g))
+    assert y.dtype == mt.float32 and all(t.grad.dtype == mt.float32 for t in ts)
+    rs = [torch.tensor(v, requires_grad=True) for v in (a, w, b)]
+    ry = torch.nn.functional.layer_norm(rs[0], (32,), rs[1], rs[2])
+    ry.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), ry.detach().numpy(), rtol=1e-5, atol=1e-5)
+    for t, r in zip(ts, rs):  # float32 sums over 512 rows: a few ulps of the largest terms
+        np.testing.assert_allclose(t.grad.numpy(), r.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_layer_norm_double_backward_and_module():
+    arrays = [_rand(3, 4, 5, seed=1), _rand(4, 5, seed=2), _rand(4, 5, seed=3)]
+    _assert_second_order_matches(lambda x, w, b: F.layer_norm(x, (4, 5), w, b), arrays,
+                                 "NativeLayerNormBackward")
+    ln = mt.nn.LayerNorm(5)
+    assert _records(ln(mt.tensor(_rand(2, 5)).float()), "NativeLayerNormBackward")
+
+
+def test_fused_layer_norm_declines_what_it_does_not_handle():
+    x = mt.tensor(_rand(2, 3))
+    assert fused.layer_norm(x, (3,), mt.tensor(_rand(3)).float(), None) is NotImplemented  # mixed dtypes
+    assert fused.layer_norm(x.float().half(), (3,)) is NotImplemented
+    assert fused.layer_norm(x, (2,)) is NotImplemented
+    assert fused.layer_norm(mt.zeros(0, 3), (3,)) is NotImplemented
+    with pytest.raises(ValueError, match="layer_norm"):
+        F.layer_norm(x, (2,))

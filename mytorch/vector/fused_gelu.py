@@ -75,19 +75,24 @@ def erf(x: np.ndarray) -> np.ndarray:
     """
     t = x.dtype.type
     ax = np.abs(x)
+    not_small = np.greater(ax, t(_SMALL))
+    has_big = ax.size and np.maximum.reduce(ax, axis=None) > _MIDDLE
+    big = ax > _MIDDLE if has_big else None
     # |x| <= 0.46875: x * A(x^2) / B(x^2)
     xs = np.clip(x, t(-_SMALL), t(_SMALL))
-    z = xs * xs
+    z = np.multiply(xs, xs)
     small = _horner(z, z * t(_A[4]), _A[:3])
     den = _horner(z, z.copy(), _B[:3])
     small += t(_A[3])
     den += t(_B[3])
     small *= xs
     small /= den
-    # 0.46875 < |x| <= 4: erfc(|x|) = C(|x|) / D(|x|) * exp(-x^2)
-    y = np.clip(ax, t(_SMALL), t(_MIDDLE))
-    tail = _horner(y, y * t(_C[8]), _C[:7])
-    den = _horner(y, y.copy(), _D[:7])
+    # 0.46875 < |x| <= 4: erfc(|x|) = C(|x|) / D(|x|) * exp(-x^2); the buffers above are reused
+    yl = np.minimum(ax[big], t(27.0)) if has_big else None  # erfc(27) underflows float64 anyway
+    y = np.clip(ax, t(_SMALL), t(_MIDDLE), out=ax)
+    tail = _horner(y, np.multiply(y, t(_C[8]), out=z), _C[:7])
+    np.copyto(den, y)
+    _horner(y, den, _D[:7])
     tail += t(_C[7])
     den += t(_D[7])
     tail /= den
@@ -95,9 +100,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     np.negative(y, out=y)
     np.exp(y, out=y)
     tail *= y
-    if ax.size and np.maximum.reduce(ax, axis=None) > _MIDDLE:  # |x| > 4: erfc from a rational in 1/x^2
-        big = ax > _MIDDLE
-        yl = np.minimum(ax[big], t(27.0))  # erfc(27) underflows float64 anyway; no overflow in 1/x^2
+    if has_big:  # |x| > 4: erfc from a rational in 1/x^2, on those elements only
         zl = np.reciprocal(yl * yl)
         n3 = _horner(zl, zl * t(_P[5]), _P[:4])
         d3 = _horner(zl, zl.copy(), _Q[:4])
@@ -107,10 +110,9 @@ def erf(x: np.ndarray) -> np.ndarray:
         n3 /= d3
         tail[big] = (t(_RSQRTPI) - n3) / yl * np.exp(-(yl * yl))
     np.subtract(t(1), tail, out=tail)  # erf(|x|) where |x| > 0.46875
-    is_small = np.less_equal(ax, t(_SMALL)).astype(x.dtype)
-    small *= is_small
-    weight = np.sign(x)  # the sign of x where |x| > 0.46875, else 0
-    weight -= weight * is_small
+    np.multiply(small, ~not_small, out=small)
+    weight = np.sign(x, out=xs)
+    np.multiply(weight, not_small, out=weight)  # the sign of x where |x| > 0.46875, else 0
     tail *= weight
     tail += small
     return tail
