@@ -181,3 +181,85 @@ def test_fused_layer_norm_declines_what_it_does_not_handle():
     assert fused.layer_norm(mt.zeros(0, 3), (3,)) is NotImplemented
     with pytest.raises(ValueError, match="layer_norm"):
         F.layer_norm(x, (2,))
+
+
+# --------------------------------------------------------------- scaled_dot_product_attention
+
+
+def _attention_cases(seed: int, n: int) -> list[tuple]:
+    """(batch dims, L, S, E, Ev, mask kind, scale) drawn at random."""
+    rng = np.random.default_rng(seed)
+    kinds = ("causal", "none", "bool", "float")
+    out = []
+    for i in range(n):
+        batch = tuple(int(s) for s in rng.integers(1, 4, rng.integers(0, 3)))
+        length, source = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        out.append((batch, length, source, int(rng.integers(1, 6)), int(rng.integers(1, 6)), kinds[i % 4],
+                    None if i % 3 else float(rng.uniform(0.1, 2.0))))
+    return out
+
+
+@pytest.mark.parametrize("case", _attention_cases(7, 16), ids=str)
+def test_attention_matches_composite_and_torch(case):
+    tf = _tf()
+    batch, length, source, e, ev, kind, scale = case
+    arrays = [_rand(*batch, length, e, seed=1), _rand(*batch, source, e, seed=2),
+              _rand(*batch, source, ev, seed=3)]
+    rng = np.random.default_rng(4)
+    mask = None
+    if kind == "bool":
+        mask = rng.random((length, source)) > 0.4
+        mask[:, 0] = True  # no row without any key (those rows are NaN in every implementation)
+    elif kind == "float":
+        mask = rng.standard_normal((*batch[-1:], length, source))
+
+    def ours(q, k, v, lib=F, wrap=mt.tensor):
+        return lib.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else wrap(mask),
+                                                is_causal=kind == "causal", scale=scale)
+
+    torch = pytest.importorskip("torch")
+    _compare(ours, arrays, "ScaledDotProductAttentionBackward",
+             lambda q, k, v: ours(q, k, v, lib=tf, wrap=torch.tensor))
+
+
+def test_attention_float32_and_the_tiny_gpt_shape_against_torch():
+    torch = pytest.importorskip("torch")
+    q, k, v = (_rand(16, 4, 32, 8, seed=s).astype(np.float32) for s in (1, 2, 3))
+    g = _rand(16, 4, 32, 8, seed=4).astype(np.float32)
+    ts = [mt.tensor(a, requires_grad=True) for a in (q, k, v)]
+    y = F.scaled_dot_product_attention(*ts, is_causal=True)
+    y.backward(mt.tensor(g))
+    assert _records(y, "ScaledDotProductAttentionBackward")
+    assert y.dtype == mt.float32 and all(t.grad.dtype == mt.float32 for t in ts)
+    rs = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    ry = torch.nn.functional.scaled_dot_product_attention(*rs, is_causal=True)
+    ry.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), ry.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for t, r in zip(ts, rs):
+        np.testing.assert_allclose(t.grad.numpy(), r.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_attention_double_backward_and_partial_gradients():
+    arrays = [_rand(2, 3, 4, seed=1), _rand(2, 5, 4, seed=2), _rand(2, 5, 3, seed=3)]
+    _assert_second_order_matches(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+                                 arrays, "ScaledDotProductAttentionBackward")
+    # only the value needs a gradient: q and k are constants
+    _compare(lambda v, q, k: F.scaled_dot_product_attention(q, k, v), [arrays[2], arrays[0], arrays[1]],
+             "ScaledDotProductAttentionBackward", constants=2)
+
+
+def test_fused_attention_declines_what_it_does_not_handle():
+    q = mt.tensor(_rand(2, 3, 4))
+    k = mt.tensor(_rand(2, 5, 4))
+    v = mt.tensor(_rand(2, 5, 3))
+    sdpa = fused.scaled_dot_product_attention
+    assert sdpa(q, k, v, None, 0.1, False, 0.5) is NotImplemented  # dropout
+    assert sdpa(q, k.float(), v, None, 0.0, False, 0.5) is NotImplemented  # mixed dtypes
+    assert sdpa(q, mt.tensor(_rand(1, 5, 4)), v, None, 0.0, False, 0.5) is NotImplemented  # broadcast batch
+    assert sdpa(q, k, v, mt.tensor(_rand(3, 5), requires_grad=True), 0.0, False, 0.5) is NotImplemented
+    assert sdpa(q, k, v, mt.tensor(_rand(3, 5)).float(), 0.0, False, 0.5) is NotImplemented
+    # the composite still computes what the fused kernel declines: broadcast batch dims
+    out = F.scaled_dot_product_attention(q, mt.tensor(_rand(1, 5, 4)), mt.tensor(_rand(1, 5, 3)))
+    assert tuple(out.shape) == (2, 3, 3)
+    with pytest.raises(ValueError, match="is_causal"):
+        F.scaled_dot_product_attention(q, k, v, attn_mask=mt.ones(3, 5), is_causal=True)
