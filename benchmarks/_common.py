@@ -44,11 +44,44 @@ def pin_threads(n: int = THREADS) -> None:
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(n))
-        return
-    _limiter = threadpool_limits(n)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(n))  # for subprocesses; numpy is loaded already
+        _openblas_threads(n)
+    else:
+        _limiter = threadpool_limits(n)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
+
+
+def _openblas_threads(n: int | None = None) -> int | None:
+    """Without threadpoolctl: set (when ``n`` is given) and return numpy's OpenBLAS thread count.
+
+    Calls the ``*openblas*set_num_threads*`` entry of the OpenBLAS library mapped into this
+    process (numpy's wheels bundle ``libscipy_openblas64_``), as threadpoolctl does; None
+    when no such library is found. The environment variable alone does nothing once numpy
+    is imported, and OpenBLAS then starts one thread per CPU.
+    """
+    import ctypes
+
+    try:
+        maps = Path("/proc/self/maps").read_text().splitlines()
+    except OSError:
+        return None
+    paths = sorted({line.split()[-1] for line in maps if "openblas" in line.rsplit("/", 1)[-1].lower()})
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", "_64_", ""):
+                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                if setter is None or getter is None:
+                    continue
+                if n is not None:
+                    setter(ctypes.c_int(n))
+                return int(getter())
+    return None
 
 
 def try_torch() -> Any:
@@ -212,7 +245,9 @@ def machine_info() -> dict[str, str]:
             for p in blas
         ) or "unknown"
     except ImportError:
-        info["blas"] = "threadpoolctl not installed"
+        threads = _openblas_threads()
+        info["blas"] = ("threadpoolctl not installed" if threads is None
+                        else f"OpenBLAS ({threads} threads, set through ctypes; threadpoolctl not installed)")
     torch = try_torch()
     info["torch"] = torch.__version__ if torch is not None else "not installed"
     return info

@@ -1,11 +1,13 @@
 """Run every benchmark and write ``BENCHMARKS.md`` (tables, targets, machine and BLAS info, profiles).
 
-Workloads: ``mlp`` (bench_mlp.py), ``cnn`` (bench_cnn.py), ``overhead``
+Workloads: ``mlp`` (bench_mlp.py), ``cnn`` (bench_cnn.py), ``tiny_gpt``
+(bench_tiny_gpt.py: examples/tiny_gpt.py against PyTorch), ``overhead``
 (bench_overhead.py), ``scalar`` (bench_scalar.py, the micro engine against
 micrograd, when that script exists), and one Fashion-MNIST epoch of the CNN
 (fashion_cnn_epoch.py, in a subprocess). BLAS and torch run on 2 threads
-(threadpoolctl). Every timing is the median of interleaved rounds with its
-min-max; ratios are computed within each round.
+(threadpoolctl, else OpenBLAS's own setter through ctypes). Every timing is
+the median of interleaved rounds with its min-max; ratios are computed within
+each round.
 
 Run (from the repository root):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run_all.py [--rounds 6]
@@ -28,6 +30,7 @@ from typing import Any
 import bench_cnn
 import bench_mlp
 import bench_overhead
+import bench_tiny_gpt
 from _common import ROOT, THREADS, batch_order, fashion_mnist, machine_info, pin_threads
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +41,7 @@ TARGETS = {
     "mlp_rss_vs_numpy": 1.15,
     "cnn_vs_numpy": 1.0,
     "cnn_vs_torch": 2.0,
+    "gpt_vs_torch": 2.0,
     "overhead_fwd_us": 4.0,
     "overhead_fwd_bwd_us": 8.0,
     "fashion_seconds": 30.0,
@@ -135,6 +139,32 @@ def cnn_section(r: dict[str, Any]) -> list[str]:
         vs_t = s["ratio_mytorch_over_torch"]["median"]
         verdict = _ok(vs_t, TARGETS["cnn_vs_torch"])
         lines[-1] += f" At most {TARGETS['cnn_vs_torch']}x PyTorch: {vs_t:.2f}x, {verdict}."
+    return lines + [""]
+
+
+def gpt_section(r: dict[str, Any]) -> list[str]:
+    s = r["seconds"]
+    lines = [
+        "## tiny_gpt",
+        "",
+        f"{r['workload']}; step-0 losses "
+        + ", ".join(f"{k} {v:.6f}" for k, v in r["step0_losses"].items()) + " (agree to rtol 1e-5).",
+        "",
+        "| implementation | seconds per 100 steps, median (min-max) | ratio to PyTorch |",
+        "|---|---|---|",
+    ]
+    scale = 100 / r["steps"]
+    for name in ("mytorch", "torch"):
+        if name in s:
+            per100 = {k: v * scale for k, v in s[name].items()}
+            ratio = _ratio(s, name, "torch")
+            lines.append(f"| {name} | {_t(per100)} | {_t(ratio, 2, 'x') if ratio else '1x'} |")
+    if "ratio_mytorch_over_torch" in s:
+        vs_t = s["ratio_mytorch_over_torch"]["median"]
+        lines += ["", f"Target: MyTorch at most {TARGETS['gpt_vs_torch']}x PyTorch: {vs_t:.2f}x, "
+                      f"{_ok(vs_t, TARGETS['gpt_vs_torch'])}."]
+    else:
+        lines += ["", "PyTorch is not installed: no ratio."]
     return lines + [""]
 
 
@@ -290,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     mlp = bench_mlp.run(rounds=args.rounds)
     print("cnn ...", flush=True)
     cnn = bench_cnn.run(rounds=args.rounds)
+    print("tiny gpt ...", flush=True)
+    gpt = bench_tiny_gpt.run(rounds=args.rounds)
     print("overhead ...", flush=True)
     overhead = bench_overhead.run(rounds=max(args.rounds, 5))
     print("scalar ...", flush=True)
@@ -314,10 +346,11 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Every figure is the median of interleaved rounds ({args.rounds} per workload; the order of the "
         "implementations rotates between rounds and reverses every other round, so each one runs right "
-        "after each other one equally often; within a round the MLP epoch and the CNN's 100 steps are "
-        "cut into chunks of 39 and 10 steps that alternate between the implementations) with the min-max "
-        "range; ratios are computed within each "
-        f"round, then summarised. BLAS (and PyTorch) are pinned to {THREADS} threads with threadpoolctl; "
+        "after each other one equally often; within a round the MLP epoch and the CNN's and the tiny "
+        "GPT's 100 steps are cut into chunks of 39, 10 and 10 steps that alternate between the "
+        "implementations) with the min-max range; ratios are computed within each "
+        f"round, then summarised. BLAS (and PyTorch) are pinned to {THREADS} threads (threadpoolctl, or "
+        "OpenBLAS's setter through ctypes when it is not installed); "
         "float32 throughout; Python's garbage collector is on (objects alive before a timed run, such as the "
         "libraries' modules, are frozen with `gc.freeze()`, so that collections triggered by one framework "
         "do not rescan another's imports). All implementations of a workload start from "
@@ -341,16 +374,17 @@ def main(argv: list[str] | None = None) -> int:
         "| workload | measure | result | target | |",
         "|---|---|---|---|---|",
     ]
-    lines += summary_rows(mlp, cnn, overhead, fashion)
+    lines += summary_rows(mlp, cnn, overhead, fashion, gpt)
     lines += [""]
-    lines += mlp_section(mlp) + cnn_section(cnn) + overhead_section(overhead)
+    lines += mlp_section(mlp) + cnn_section(cnn) + gpt_section(gpt) + overhead_section(overhead)
     lines += scalar_section(scalar, scalar_error) + fashion_section(fashion, fashion_error) + profiles
     Path(args.out).write_text("\n".join(lines))
     print(f"wrote {args.out}")
     return 0
 
 
-def summary_rows(mlp: dict, cnn: dict, overhead: dict, fashion: dict | None) -> list[str]:
+def summary_rows(mlp: dict, cnn: dict, overhead: dict, fashion: dict | None,
+                 gpt: dict | None = None) -> list[str]:
     rows = []
     m = mlp["seconds"]["ratio_mytorch_over_numpy"]["median"]
     rows.append(f"| mlp | epoch time / numpy floor | {m:.2f}x | <= {TARGETS['mlp_vs_numpy']}x | "
@@ -368,6 +402,10 @@ def summary_rows(mlp: dict, cnn: dict, overhead: dict, fashion: dict | None) -> 
         c = cnn["seconds"]["ratio_mytorch_over_torch"]["median"]
         rows.append(f"| cnn | 100 steps / PyTorch | {c:.2f}x | <= {TARGETS['cnn_vs_torch']}x | "
                     f"{_ok(c, TARGETS['cnn_vs_torch'])} |")
+    if gpt is not None and "ratio_mytorch_over_torch" in gpt["seconds"]:
+        t = gpt["seconds"]["ratio_mytorch_over_torch"]["median"]
+        rows.append(f"| tiny_gpt | training step / PyTorch | {t:.2f}x | <= {TARGETS['gpt_vs_torch']}x | "
+                    f"{_ok(t, TARGETS['gpt_vs_torch'])} |")
     u = overhead["us_per_op"]
     f, fb = u["mytorch_fwd"]["median"], u["mytorch_fwd_bwd"]["median"]
     rows.append(f"| overhead | us per op, forward | {f:.2f} | <= {TARGETS['overhead_fwd_us']} | "

@@ -9,7 +9,11 @@ Tensor-op path records) with a numpy kernel written for speed:
 * ``linear``: one GEMM plus the bias (``fused_linear``);
 * ``conv1d``/``conv2d``: one strided im2col copy and one GEMM (``fused_conv``);
 * ``max_pool2d``/``avg_pool2d``: non-overlapping windows by reshape (``fused_pool``);
-* ``cross_entropy``: log-softmax and NLL together, backward ``softmax - target`` (``fused_loss``).
+* ``cross_entropy``: log-softmax and NLL together, backward ``softmax - target`` (``fused_loss``);
+* ``gelu``: ``x * Phi(x)`` with a numpy ``erf``, backward in closed form (``fused_gelu``);
+* ``layer_norm``: mean, variance, normalise, scale and shift; closed-form backward (``fused_layernorm``);
+* ``scaled_dot_product_attention``: scores, mask and softmax in place between two batched GEMMs
+  (``fused_attention``).
 
 A function returns ``NotImplemented`` for a case it does not handle (mixed
 dtypes, overlapping or padded pooling, legacy ``size_average``/``reduce``
@@ -31,13 +35,17 @@ from typing import Any
 
 import numpy as np
 
+from .fused_attention import scaled_dot_product_attention
 from .fused_conv import Conv2dNode, out_size
+from .fused_gelu import gelu
+from .fused_layernorm import layer_norm
 from .fused_linear import LinearNode
 from .fused_loss import CrossEntropyNode
 from .fused_pool import AvgPool2dNode, MaxPool2dNode
 from .tensor import Tensor
 
-__all__ = ["linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy"]
+__all__ = ["linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy", "gelu",
+           "layer_norm", "scaled_dot_product_attention"]
 
 
 # --------------------------------------------------------------- argument helpers

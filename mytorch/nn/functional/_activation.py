@@ -60,6 +60,10 @@ def silu(input: Any, inplace: bool = False) -> Any:
 def gelu(input: Any, approximate: str = "none") -> Any:
     """x * Phi(x): exact with ``erf`` (``approximate='none'``) or the tanh approximation."""
     check_tensor("gelu", "input", input)
+    if approximate in ("none", "tanh"):
+        out = try_fused("gelu", input, approximate)
+        if out is not NotImplemented:
+            return out
     if approximate == "none":
         return input * 0.5 * (1 + erf(input * (1 / math.sqrt(2.0))))
     if approximate == "tanh":

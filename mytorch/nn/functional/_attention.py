@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_optional_tensor, check_tensor, shape_str
+from ._dispatch import try_fused
 from ._dropout import dropout
 
 
@@ -63,6 +64,9 @@ def scaled_dot_product_attention(
         raise ValueError(f"{name}(): dropout_p must be a probability in [0, 1], got {dropout_p}")
     length, source = q_shape[-2], k_shape[-2]
     factor = 1.0 / math.sqrt(q_shape[-1]) if scale is None else scale
+    out = try_fused(name, query, key, value, attn_mask, dropout_p, is_causal, factor)
+    if out is not NotImplemented:
+        return out
     scores = query.matmul(key.transpose(-2, -1)) * factor
     if is_causal:
         attn_mask = np.tril(np.ones((length, source), dtype=bool))

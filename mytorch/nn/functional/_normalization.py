@@ -14,6 +14,7 @@ from typing import Any
 
 from .._engine import engine
 from ._checks import check_optional_tensor, check_tensor, shape_str
+from ._dispatch import try_fused
 
 
 def _check_channel_vector(name: str, arg: str, value: Any, channels: int) -> None:
@@ -107,6 +108,9 @@ def layer_norm(
     for arg, value in (("weight", weight), ("bias", bias)):
         if value is not None and tuple(value.shape) != shape:
             raise ValueError(f"layer_norm(): {arg} must have shape {shape}, got {shape_str(value)}")
+    out = try_fused("layer_norm", input, shape, weight, bias, eps)
+    if out is not NotImplemented:
+        return out
     dims = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(dim=dims, keepdim=True)
     var = input.var(dim=dims, keepdim=True, correction=0)
