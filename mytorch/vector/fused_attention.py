@@ -131,7 +131,7 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
     """
     if dropout_p != 0 or not all(isinstance(t, Tensor) for t in (query, key, value)):
         return NotImplemented
-    q, k, v = query.data, key.data, value.data
+    q, k, v = query._data, key._data, value._data
     dtype = q.dtype
     if dtype.char not in "fd" or k.dtype != dtype or v.dtype != dtype or q.ndim < 2:
         return NotImplemented
@@ -147,7 +147,7 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         if isinstance(attn_mask, Tensor):
             if attn_mask.requires_grad:
                 return NotImplemented
-            attn_mask = attn_mask.data
+            attn_mask = attn_mask._data
         if not isinstance(attn_mask, np.ndarray):
             return NotImplemented
         if attn_mask.dtype == np.bool_:

@@ -247,7 +247,7 @@ def gelu(input: Any, approximate: str = "none") -> Any:  # noqa: A002
         >>> round(gelu(mt.tensor([1.0])).item(), 6)
         0.841345
     """
-    if not isinstance(input, Tensor) or input.data.dtype.char not in "fd":
+    if not isinstance(input, Tensor) or input._data.dtype.char not in "fd":
         return NotImplemented
     if approximate not in ("none", "tanh"):
         return NotImplemented

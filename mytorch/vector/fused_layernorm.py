@@ -128,13 +128,13 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
     """
     if not isinstance(input, Tensor):
         return NotImplemented
-    dtype = input.data.dtype
-    if dtype.char not in "fd" or input.data.size == 0:
+    dtype = input._data.dtype
+    if dtype.char not in "fd" or input._data.size == 0:
         return NotImplemented
     for p in (weight, bias):
-        if p is not None and not (isinstance(p, Tensor) and p.data.dtype == dtype):
+        if p is not None and not (isinstance(p, Tensor) and p._data.dtype == dtype):
             return NotImplemented
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not shape or input.data.shape[input.data.ndim - len(shape):] != shape or input.data.ndim < len(shape):
+    if not shape or input._data.shape[input._data.ndim - len(shape):] != shape or input._data.ndim < len(shape):
         return NotImplemented
     return LayerNormNode.apply(input, weight, bias, ndim=len(shape), eps=float(eps))
