@@ -17,6 +17,8 @@ import sys
 from typing import Any
 
 from .._api import EngineAPI
+from .. import _device
+from .._device import engine as _engine_of
 from .._device import resolve as _resolve_device
 from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
 from . import autograd  # noqa: F401
@@ -31,7 +33,9 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device:
         >>> tensor([1.0, 2.0]).dtype
         dtype('float64')
     """
-    _resolve_device(device, "tensor")
+    where = _resolve_device(device, "tensor", Tensor._location)
+    if where != Tensor._location:
+        return _engine_of(where).tensor(data, dtype, requires_grad, device=where)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -48,12 +52,36 @@ _api = EngineAPI(Tensor, tensor)
 globals().update({k: v for k, v in _api.exports().items() if k != "tensor"})
 Tensor._engine = sys.modules[__name__]
 
-# Written-once packages, bound to this engine (imported last: they use the names above).
-from .._engine_loader import load_nn_for as _load_nn_for  # noqa: E402
 
-nn = _load_nn_for("mytorch.micro")
-utils = _load_nn_for("mytorch.micro", "utils")  # utils.data collates into micro Tensors
-from .. import optim  # noqa: E402, F401
 
-layers = nn  # the seed project's names
-optimizers = optim
+def __getattr__(name: str) -> Any:
+    """``nn``, ``utils`` (and the seed's ``layers``/``optimizers``): the one ``mytorch.nn``,
+    ``mytorch.utils`` and ``mytorch.optim``, with layers and DataLoader homed on this engine
+    (see ``mytorch._namespace``). Made on first use: the engine itself never imports nn."""
+    import importlib
+
+    from .. import _namespace
+
+    if name in ("nn", "layers"):
+        value = _namespace.homed_namespace(importlib.import_module("mytorch.nn"), _device.MICRO, f"{__name__}.nn")
+    elif name == "utils":
+        source = importlib.import_module("mytorch.utils.data")
+        data = _namespace.homed_namespace(source, _device.MICRO, f"{__name__}.utils.data", homed={
+            "DataLoader": _namespace.homed_class(source.DataLoader, _device.MICRO, f"{__name__}.utils.data"),
+            "default_collate": _namespace.homed_function(source.default_collate, _device.MICRO),
+        })
+        value = _namespace.homed_namespace(
+            importlib.import_module("mytorch.utils"), _device.MICRO, f"{__name__}.utils", homed={"data": data}
+        )
+    elif name in ("optim", "optimizers"):
+        value = importlib.import_module("mytorch.optim")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    if name in ("nn", "layers"):
+        globals()["nn"] = globals()["layers"] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"nn", "optim", "utils", "layers", "optimizers"})

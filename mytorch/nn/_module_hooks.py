@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import mytorch
 from mytorch import _hooks
 from mytorch._tensor_base import TensorBase
-
-from ._engine import engine
 
 
 class ModuleHooks:
@@ -51,7 +50,7 @@ def call(module: Any, hooks: ModuleHooks, args: tuple, kwargs: dict) -> Any:
         if result is not None:
             args = result if isinstance(result, tuple) else (result,)
     state = None
-    if hooks.backward and engine.is_grad_enabled():
+    if hooks.backward and mytorch.is_grad_enabled():
         state = _BackwardState(module, hooks.backward, args)
         args = state.wrap_inputs(args)
     output = module.forward(*args, **kwargs)
@@ -93,7 +92,7 @@ class _BackwardState:
         state = self
         tensor_positions = [i for i, a in enumerate(args) if isinstance(a, TensorBase)]
 
-        class BackwardHookInputs(engine.autograd.Function):
+        class BackwardHookInputs(type(tensors[0])._engine.autograd.Function):
             @staticmethod
             def forward(ctx: Any, *xs: Any) -> Any:
                 outs = tuple(x.clone() for x in xs)
@@ -122,7 +121,7 @@ class _BackwardState:
         state = self
         chosen = [i for i, o in enumerate(outs) if isinstance(o, TensorBase) and o.requires_grad]
 
-        class BackwardHookOutputs(engine.autograd.Function):
+        class BackwardHookOutputs(type(outs[chosen[0]])._engine.autograd.Function):
             @staticmethod
             def forward(ctx: Any, *ys: Any) -> Any:
                 res = tuple(y.clone() for y in ys)
@@ -152,7 +151,7 @@ def add_forward_hook(module: Any, hook: Any, prepend: bool = False) -> _hooks.Re
 
 
 def add_full_backward_hook(module: Any, hook: Any, prepend: bool = False) -> _hooks.RemovableHandle:
-    if engine.__name__ == "mytorch.micro":
+    if any(p.device.type == "micro" for p in module.parameters()):
         raise NotImplementedError(
             "register_full_backward_hook is not available on the micro engine (its Functions are "
             "differentiated element by element); use mytorch.vector, or Tensor.register_hook on the output"
