@@ -145,8 +145,11 @@ def mismatch(op: str, a: Any, b: Any) -> DeviceMismatchError:
 
     Example:
         >>> import mytorch
-        >>> print(mismatch("add", mytorch.ones(1), mytorch.ones(1, device="micro")))
-        add: expected all tensors to be on the same device, but found at least two devices, cpu and micro (a vector Tensor and a micro Tensor); move one with .to(...), e.g. .to('micro')
+        >>> message = str(mismatch("add", mytorch.ones(1), mytorch.ones(1, device="micro")))
+        >>> message[:97]
+        'add: expected all tensors to be on the same device, but found at least two devices, cpu and micro'
+        >>> message[97:]
+        " (a vector Tensor and a micro Tensor); move one with .to(...), e.g. .to('micro')"
     """
     names = {"cpu": "vector", "micro": "micro"}
     da, db = a.device, b.device

@@ -75,7 +75,8 @@ def test_like_factories_follow_their_tensor_as_in_pytorch():
 
 
 def test_unavailable_devices_are_refused_by_name():
-    with pytest.raises(RuntimeError, match="device 'cuda' is not available.*'cpu' \\(= 'vector'\\) and 'micro'"):
+    available = "device 'cuda' is not available.*'cpu' \\(= 'vector'\\) and 'micro'"
+    with pytest.raises(RuntimeError, match=available):
         mytorch.zeros(2, device="cuda")
     with pytest.raises(RuntimeError, match="not available"):
         mm.ones(2).to("cuda:0")
@@ -150,7 +151,8 @@ def test_a_moved_model_computes_the_same_numbers_and_gradients():
     model = _mlp()
     x = np.random.default_rng(1).standard_normal((5, 4))
     twin = copy.deepcopy(model).to("micro")
-    assert {p.device.type for p in twin.parameters()} == {"micro"} and twin[1].running_var.device.type == "micro"
+    assert {p.device.type for p in twin.parameters()} == {"micro"}
+    assert twin[1].running_var.device.type == "micro"
     out_v, out_m = model(mv.tensor(x)), twin(mm.tensor(x))
     assert type(out_m) is mm.Tensor
     np.testing.assert_allclose(out_m.detach().numpy(), out_v.detach().numpy(), rtol=1e-12, atol=1e-14)
@@ -167,7 +169,8 @@ def test_moving_a_model_moves_grads_and_keeps_parameters_trainable():
     grads = [p.grad.numpy().copy() for p in model.parameters()]
     assert model.to("micro") is model
     for p, g in zip(model.parameters(), grads, strict=True):
-        assert p.device.type == "micro" and p.requires_grad and p.is_leaf and isinstance(p, mytorch.nn.Parameter)
+        assert p.device.type == "micro" and p.requires_grad and p.is_leaf
+        assert isinstance(p, mytorch.nn.Parameter)
         assert p.grad.device.type == "micro" and np.array_equal(p.grad.numpy(), g)
     opt = mytorch.optim.SGD(model.parameters(), lr=0.1)  # built after moving, as in PyTorch
     before = model[0].weight.detach().numpy().copy()

@@ -39,19 +39,23 @@ def _imports(path: Path) -> set[str]:
     return {n for n in names if n == "mytorch" or n.startswith("mytorch.")}
 
 
+def _within(name: str, package: str) -> bool:
+    return name == f"mytorch.{package}" or name.startswith(f"mytorch.{package}.")
+
+
 def _files(*folders: str) -> list[Path]:
     return sorted(p for folder in folders for p in (PACKAGE / folder).rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", _files(*SHARED), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_nn_optim_utils_never_import_an_engine(path):
-    bad = {n for n in _imports(path) if any(n == f"mytorch.{e}" or n.startswith(f"mytorch.{e}.") for e in ENGINES)}
+    bad = {n for n in _imports(path) if any(_within(n, e) for e in ENGINES)}
     assert not bad, f"{path.relative_to(PACKAGE)} imports an engine: {sorted(bad)}"
 
 
 @pytest.mark.parametrize("path", _files(*ENGINES), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_engines_never_import_nn_optim_utils(path):
-    bad = {n for n in _imports(path) if any(n == f"mytorch.{s}" or n.startswith(f"mytorch.{s}.") for s in SHARED)}
+    bad = {n for n in _imports(path) if any(_within(n, s) for s in SHARED)}
     if path.name == "__init__.py":  # the namespace's lazy ``nn``/``optim``/``utils`` attributes
         bad -= {f"mytorch.{s}" for s in SHARED} | {"mytorch.utils.data"}
         source = path.read_text()

@@ -16,8 +16,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .._api import EngineAPI
 from .. import _device
+from .._api import EngineAPI
 from .._device import engine as _engine_of
 from .._device import resolve as _resolve_device
 from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
@@ -63,7 +63,8 @@ def __getattr__(name: str) -> Any:
     from .. import _namespace
 
     if name in ("nn", "layers"):
-        value = _namespace.homed_namespace(importlib.import_module("mytorch.nn"), _device.MICRO, f"{__name__}.nn")
+        nn = importlib.import_module("mytorch.nn")
+        value = _namespace.homed_namespace(nn, _device.MICRO, f"{__name__}.nn")
     elif name == "utils":
         source = importlib.import_module("mytorch.utils.data")
         data = _namespace.homed_namespace(source, _device.MICRO, f"{__name__}.utils.data", homed={
