@@ -116,7 +116,7 @@ def check_backward(name: str, seq: int, grads: Any) -> None:
     for i, g in enumerate(grads):
         if g is None:
             continue
-        array = np.asarray(getattr(g, "data", g))
+        array = np.asarray(getattr(g, "_data", g))
         if array.dtype.kind in "fc" and np.isnan(array).any():
             stack = _forward_stacks.get(seq)
             where = (

@@ -310,7 +310,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
 
     def where(self, condition: Any, input: Any, other: Any) -> Any:  # noqa: A002
         """``input`` where ``condition`` else ``other`` (the condition carries no gradient)."""
-        cond = np.asarray(condition.data if isinstance(condition, TensorBase) else condition)
+        cond = np.asarray(condition._data if isinstance(condition, TensorBase) else condition)
         if cond.dtype != np.bool_:
             raise TypeError(f"where: condition must be bool, got dtype {cond.dtype}")
         a = input if isinstance(input, TensorBase) else self._here(input)
@@ -443,7 +443,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         return self._t(input).clone()
 
     def allclose(self, input: Any, other: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:  # noqa: A002
-        return bool(np.allclose(self._t(input).data, self._t(other).data, rtol, atol))
+        return bool(np.allclose(self._t(input)._data, self._t(other)._data, rtol, atol))
 
     def numel(self, input: Any) -> int:  # noqa: A002
         return self._t(input).numel()

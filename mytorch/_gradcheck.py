@@ -71,7 +71,7 @@ def gradcheck(
     def projected(values: Sequence[Any]) -> float:
         with engine.no_grad():
             outs = _as_outputs(fn(*values))
-        return float(sum((np.asarray(o.data, np.float64) * r).sum() for o, r in zip(outs, directions)))
+        return float(sum((np.asarray(o._data, np.float64) * r).sum() for o, r in zip(outs, directions)))
 
     total = None
     for o, r in zip(outputs, directions):
@@ -84,8 +84,8 @@ def gradcheck(
 
     worst = (0.0, None)
     for pos, t, g in zip(positions, tensors, analytic):
-        base = np.array(t.data, dtype=np.float64)
-        g_arr = np.zeros_like(base) if g is None else np.asarray(g.data, np.float64)
+        base = np.array(t._data, dtype=np.float64)
+        g_arr = np.zeros_like(base) if g is None else np.asarray(g._data, np.float64)
         for idx in np.ndindex(base.shape):
             values = list(inputs)
             plus, minus = base.copy(), base.copy()

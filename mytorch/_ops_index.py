@@ -178,7 +178,7 @@ class IndexOps:
 
     def nonzero(self, *, as_tuple: bool = False):
         """Indices of the nonzero elements: an ``(n, ndim)`` int64 tensor, or a tuple of 1-D ones."""
-        data = np.asarray(self.data)
+        data = np.asarray(self._data)
         if as_tuple:
             return tuple(
                 self._constant(i.astype(np.int64)) for i in np.nonzero(data.reshape(data.shape or (1,)))
@@ -188,7 +188,7 @@ class IndexOps:
     argwhere = nonzero
 
     def count_nonzero(self, dim: Any = None):
-        return self._constant(np.asarray(np.count_nonzero(self.data, axis=dim), dtype=np.int64))
+        return self._constant(np.asarray(np.count_nonzero(self._data, axis=dim), dtype=np.int64))
 
     # ------------------------------------------------------------ scatter family
     def _scatter_parts(self, op: str, dim: int, index: Any, src: Any):
@@ -253,7 +253,7 @@ class IndexOps:
         shape = tuple(self.shape) or (1,)
         if values.dtype.kind != "f":
             out = np.zeros(shape, dtype=values.dtype)
-            np.add.at(out, positions, np.asarray(values.data))
+            np.add.at(out, positions, np.asarray(values._data))
             return self._constant(out)
         return values._index_add(shape, positions)
 
@@ -303,7 +303,7 @@ class IndexOps:
             return (total / self._constant(count)).reshape(self.shape)
         # amax / amin: the value with numpy, the gradient shared among the elements equal to it
         pick = np.maximum if reduce == "amax" else np.minimum
-        data, src_data = np.asarray(base.data), np.asarray(values.data)
+        data, src_data = np.asarray(base._data), np.asarray(values._data)
         if base.dtype.kind == "f":
             fill = -np.inf if reduce == "amax" else np.inf
         else:  # integers: the dtype's extreme stands for "no value yet"

@@ -26,7 +26,7 @@ from . import _dtype
 
 def as_numpy(x: Any) -> np.ndarray:
     """The numbers of a Tensor (either engine), array or Python number, as an array."""
-    return np.asarray(x.data if hasattr(x, "grad_fn") else x)
+    return np.asarray(x._data if hasattr(x, "grad_fn") else x)
 
 
 def is_float(x: Any) -> bool:
@@ -80,7 +80,7 @@ class MathOps:
     def _pointwise_op(self, name: str, keep_integers: bool = False):
         if self.dtype.kind != "f":
             if keep_integers:  # floor/ceil/round/trunc/sign of integers: the same integers
-                return self._constant(np.asarray(np.sign(self.data) if name == "sign" else self.data))
+                return self._constant(np.asarray(np.sign(self._data) if name == "sign" else self._data))
             return self._floating()._pointwise(name)
         return self._pointwise(name)
 
@@ -118,7 +118,7 @@ class MathOps:
                 f"but found {rounding_mode!r}"
             )
         self._operand_shape("div", other)
-        a, b = self.data, as_numpy(other)
+        a, b = self._data, as_numpy(other)
         with np.errstate(all="ignore"):
             if not is_float(a) and not is_float(b):
                 if np.any(b == 0):
@@ -150,7 +150,7 @@ class MathOps:
 
     def _modulo(self, op: str, other: Any, np_fn: Any, rounding_mode: str):
         self._operand_shape(op, other)
-        a, b = self.data, as_numpy(other)
+        a, b = self._data, as_numpy(other)
         with np.errstate(all="ignore"):
             if not is_float(a) and not is_float(b):
                 if np.any(b == 0):
@@ -202,7 +202,7 @@ class MathOps:
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
         """``|self - other| <= atol + rtol * |other|`` elementwise (a bool tensor, no gradient)."""
         self._operand_shape("isclose", other)
-        return self._constant(np.asarray(np.isclose(self.data, as_numpy(other), rtol, atol, equal_nan)))
+        return self._constant(np.asarray(np.isclose(self._data, as_numpy(other), rtol, atol, equal_nan)))
 
     def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
         """Whether every element is ``isclose`` to ``other``."""
@@ -227,7 +227,7 @@ class MathOps:
 
     def _logical(self, op: str, fn: Any, other: Any):
         self._operand_shape(op, other)
-        return self._constant(np.asarray(fn(self.data.astype(bool), as_numpy(other).astype(bool))))
+        return self._constant(np.asarray(fn(self._data.astype(bool), as_numpy(other).astype(bool))))
 
     def logical_and(self, other: Any):
         return self._logical("logical_and", np.logical_and, other)
@@ -239,7 +239,7 @@ class MathOps:
         return self._logical("logical_xor", np.logical_xor, other)
 
     def logical_not(self):
-        return self._constant(np.logical_not(self.data))
+        return self._constant(np.logical_not(self._data))
 
     def clamp_min(self, min: Any):  # noqa: A002 - torch's argument name
         return self.clamp(min=min)
@@ -256,13 +256,13 @@ class MathOps:
         return self + tensor1 / tensor2 * value
 
     def isnan(self):
-        return self._constant(np.isnan(self.data))
+        return self._constant(np.isnan(self._data))
 
     def isinf(self):
-        return self._constant(np.isinf(self.data))
+        return self._constant(np.isinf(self._data))
 
     def isfinite(self):
-        return self._constant(np.isfinite(self.data))
+        return self._constant(np.isfinite(self._data))
 
     # ------------------------------------------------------------ rounding (zero gradient)
     def floor(self):
@@ -281,9 +281,9 @@ class MathOps:
         if decimals == 0:
             return self._pointwise_op("round", keep_integers=True)
         if self.dtype.kind != "f":
-            return self._constant(np.asarray(np.round(self.data, decimals)))
+            return self._constant(np.asarray(np.round(self._data, decimals)))
         rounded = self._pointwise("round")  # zero gradient, corrected to the rounded values
-        return self._exact(rounded, np.round(self.data, decimals))
+        return self._exact(rounded, np.round(self._data, decimals))
 
     def sign(self):
         return self._pointwise_op("sign", keep_integers=True)
@@ -335,7 +335,7 @@ class MathOps:
         """
         x = self._tensor_operand("atan2", other)._floating()
         y = self._floating()
-        yn, xn = np.broadcast_arrays(y.data, x.data)
+        yn, xn = np.broadcast_arrays(y._data, x._data)
         where = type(self)._where
         flat = np.abs(xn) >= np.abs(yn)  # |y / x| <= 1: atan(y / x) plus a multiple of pi
         safe_x = where(flat & (xn != 0), x, 1.0)
@@ -385,7 +385,7 @@ class MathOps:
         """``log(exp(self) + exp(other))`` without overflow; ties share the gradient."""
         other = self._tensor_operand("logaddexp", other)._floating()
         a = self._floating()
-        an, bn = np.broadcast_arrays(a.data, other.data)
+        an, bn = np.broadcast_arrays(a._data, other._data)
         where = type(self)._where
         same_inf = np.isinf(an) & (an == bn)  # log(e^inf + e^inf) = inf, log(0 + 0) = -inf
         first = an >= bn

@@ -44,7 +44,7 @@ class ScanOps:
         if x.ndim == 0:
             return x.reshape(1)._scan(0, combine, numpy_scan).reshape(())
         if x.dtype.kind != "f" and numpy_scan is not None:
-            data = np.asarray(x.data)
+            data = np.asarray(x._data)
             if data.dtype.kind == "b":
                 data = data.astype(np.int64)
             return self._constant(np.asarray(numpy_scan(data, axis=d)))
@@ -76,7 +76,7 @@ class ScanOps:
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:
             return SortResult(self * 1, self._constant(np.zeros((), np.int64)))
-        data = np.moveaxis(np.asarray(self.data), d, 0)
+        data = np.moveaxis(np.asarray(self._data), d, 0)
         index = np.zeros(data.shape, np.int64)
         best = data[0].copy() if len(data) else data[:0]
         seen_nan = np.isnan(best) if data.dtype.kind == "f" else np.zeros(best.shape, bool)
@@ -111,7 +111,7 @@ class ScanOps:
         if x.ndim == 0:
             return x * 1
         if x.dtype.kind != "f":
-            data = np.asarray(x.data)
+            data = np.asarray(x._data)
             return self._constant(
                 np.asarray(
                     np.prod(
@@ -133,7 +133,7 @@ class ScanOps:
 
     # ------------------------------------------------------------ sorting
     def _sort_index(self, d: int, descending: bool) -> np.ndarray:
-        data = np.asarray(self.data)
+        data = np.asarray(self._data)
         if not descending:
             return np.argsort(data, axis=d, kind="stable")
         n = data.shape[d]

@@ -85,7 +85,7 @@ _NUMERIC_KINDS = "biufc"  # bool, signed, unsigned, float, complex: what a tenso
 def numeric_array(data: Any) -> np.ndarray:
     """User data (a Tensor of either engine, an array, numbers, nested lists) as a numeric array."""
     if isinstance(data, TensorBase):
-        arr = np.asarray(data.data)
+        arr = np.asarray(data._data)
     elif isinstance(data, np.ndarray):
         arr = data
     else:
@@ -108,7 +108,7 @@ def normalize_index(index: Any) -> Any:
     out = []
     for i in items:
         if isinstance(i, TensorBase):
-            i = np.asarray(i.data)
+            i = np.asarray(i._data)
             if i.ndim == 0 and np.issubdtype(i.dtype, np.integer):
                 i = int(i)
         elif isinstance(i, list):
@@ -189,10 +189,26 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                 f"a Tensor with {self.numel()} elements (shape {tuple(self.shape)}) "
                 "cannot be converted to a Python scalar"
             )
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(t)`` (and ``plt.plot(t.data)``): the values; refused when ``t`` requires grad.
+
+        Example:
+            >>> import mytorch.vector as mt
+            >>> np.asarray(mt.tensor([1.0, 2.0]).data).tolist()
+            [1.0, 2.0]
+        """
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        arr = self._data
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
 
     def __float__(self) -> float:
         return float(self.item())
@@ -445,11 +461,11 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         if min is not None:
             lo = self._constant(min)
             broadcast_shapes("clamp (min)", tuple(self.shape), tuple(lo.shape))
-            out = type(self)._where(np.asarray((out < lo).data), lo, out)
+            out = type(self)._where(np.asarray((out < lo)._data), lo, out)
         if max is not None:
             hi = self._constant(max)
             broadcast_shapes("clamp (max)", tuple(self.shape), tuple(hi.shape))
-            out = type(self)._where(np.asarray((out > hi).data), hi, out)
+            out = type(self)._where(np.asarray((out > hi)._data), hi, out)
         return out
 
     def clip(self, min=None, max=None):  # noqa: A002 - torch's argument names
@@ -493,7 +509,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """Square root of ``var``; where it is 0 (equal values) the gradient is 0, as in PyTorch."""
         dim = axis if dim is None else dim
         variance = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
-        zero = np.asarray(variance.data) == 0
+        zero = np.asarray(variance._data) == 0
         if not zero.any():
             return variance.sqrt()
         # sqrt'(0) is inf and inf * 0 is nan: PyTorch takes the gradient as 0 where std == 0.
@@ -527,7 +543,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         self._check_nonempty(name, (d,))
         values = self._max(d, keepdim, minimum)
         pick = np.argmin if minimum else np.argmax
-        index = pick(self.data, axis=d)
+        index = pick(self._data, axis=d)
         if keepdim:
             index = np.expand_dims(index, d)
         return MaxResult(values, self._constant(index.astype(np.int64)))
@@ -575,7 +591,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def _arg(self, pick, dim, keepdim):
         if _anomaly.enabled:
             _anomaly.note(f"{pick.__name__}() (not differentiable: integer indices)", (self,))
-        data = self.data
+        data = self._data
         if dim is None:
             self._check_nonempty(pick.__name__, None)
             return self._constant(np.asarray(pick(data), dtype=np.int64))
@@ -594,12 +610,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def all(self, dim=None, keepdim: bool = False, *, axis=None):
         """True where every element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
-        return self._constant(np.asarray(np.all(self.data, axis=self._numpy_axes(dim), keepdims=keepdim)))
+        return self._constant(np.asarray(np.all(self._data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def any(self, dim=None, keepdim: bool = False, *, axis=None):
         """True where some element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
-        return self._constant(np.asarray(np.any(self.data, axis=self._numpy_axes(dim), keepdims=keepdim)))
+        return self._constant(np.asarray(np.any(self._data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim: bool = False):
         """``log(sum(exp(x)))`` over ``dim`` (an int or a tuple), without overflow.
@@ -615,7 +631,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             [0.6931471805599453, 1000.6931471805599]
         """
         dims = self._reduce_dims(dim)
-        data = np.asarray(self.data)
+        data = np.asarray(self._data)
         if not np.issubdtype(data.dtype, np.floating):
             data = data.astype(np.float64)
         shift = np.asarray(np.max(data, axis=dims, keepdims=True, initial=-np.inf))  # -inf if empty

@@ -35,17 +35,18 @@ def test_elements_are_values_and_dtype_is_float64():
     assert mm.tensor([1, 2], dtype=mm.float64).dtype == np.float64
 
 
-def test_data_is_a_fresh_float_array_and_its_setter_writes_into_the_values():
+def test_internal_data_is_a_fresh_float_array_and_its_setter_writes_into_the_values():
+    """``_data`` (the array optimizers update; ``.data`` is a Tensor, tests/test_data_attribute.py)."""
     p = mm.tensor([1.0, 2.0, 3.0], requires_grad=True)
     before = _values(p)
-    d = p.data
+    d = p._data
     assert d.dtype == np.float64 and d.tolist() == [1.0, 2.0, 3.0]
     d -= 0.5  # an optimizer step: changing the copy changes nothing ...
     assert p.tolist() == [1.0, 2.0, 3.0]
-    p.data = d  # ... until it is written back, into the same Value objects
+    p._data = d  # ... until it is written back, into the same Value objects
     assert p.tolist() == [0.5, 1.5, 2.5]
     assert all(a is b for a, b in zip(before, _values(p)))
-    p.data = np.zeros((2, 2))  # a new shape replaces the Values, as vector's `.data = ` does
+    p._data = np.zeros((2, 2))  # a new shape replaces the Values, as vector's `._data = ` does
     assert p.shape == (2, 2) and p.requires_grad
 
 

@@ -201,15 +201,16 @@ def test_bad_params():
 
 
 class CopyOnReadTensor(mt.Tensor):
-    """A vector Tensor with the micro engine's ``.data`` contract: reading gives a fresh array,
-    assigning writes the values back. Lets us check engine-agnosticism without the micro engine."""
+    """A vector Tensor with the micro engine's ``._data`` contract (the array optimizers update):
+    reading gives a fresh array, assigning writes the values back. Lets us check
+    engine-agnosticism without the micro engine."""
 
     @property
-    def data(self):
+    def _data(self):
         return np.array(self._values, copy=True)
 
-    @data.setter
-    def data(self, value):
+    @_data.setter
+    def _data(self, value):
         self._values = np.array(value, copy=True)
 
 
@@ -217,7 +218,7 @@ class CopyOnReadTensor(mt.Tensor):
 def test_parameters_whose_data_is_a_copy_follow_the_same_trajectory(name, kw):
     cls = getattr(optim, name)
     params = [CopyOnReadTensor(p.detach().numpy(), requires_grad=True) for p in make_params(mt, mt.float64)]
-    assert params[0].data is not params[0].data
+    assert params[0]._data is not params[0]._data
     copying, params, _ = run(mt, lambda ps: cls(ps, **kw), 8, mt.float64, params=params)
     plain, _, _ = run(mt, lambda ps: cls(ps, **kw), 8, mt.float64)
     for a, b in zip(copying, plain):

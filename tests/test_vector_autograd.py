@@ -436,7 +436,7 @@ def test_inplace_view_write_with_a_grad_requiring_value_into_a_constant():
 
 def test_zero_dim_results_hold_arrays_and_accept_inplace_ops():
     m = mt.tensor([1.0, 2.0]).mean()
-    assert isinstance(m.data, np.ndarray) and m.shape == ()
+    assert isinstance(m._data, np.ndarray) and m.shape == ()
     m.add_(1)
     assert m.item() == 2.5
 

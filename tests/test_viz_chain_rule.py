@@ -108,7 +108,7 @@ def test_micro_parameter_nodes_carry_the_gradients_pytorch_computes():
     tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
     with torch.no_grad():
         for p, tp in zip(net.parameters(), tnet.parameters()):
-            tp.copy_(torch.tensor(p.data))
+            tp.copy_(torch.tensor(p.data.numpy()))
     x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], dtype=torch.float64)
     y = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
     torch.nn.functional.mse_loss(tnet(x), y).backward()

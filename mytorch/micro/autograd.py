@@ -67,9 +67,8 @@ class Function(FunctionBase):
             rows = [cls._jacobian_row(ctx, args, outs, j, k) for k in range(out.numel())]
             _v._GROUP = (group, cls.__name__)
             try:
-                values = [
-                    _v.Value(x, parents, cls.__name__, row) for x, row in zip(out.data.ravel().tolist(), rows)
-                ]
+                numbers = out._data.ravel().tolist()
+                values = [_v.Value(x, parents, cls.__name__, row) for x, row in zip(numbers, rows)]
             finally:
                 _v._GROUP = None
             record = Record(cls.__name__, group, tuple(next_of(a) for a in wanted))
@@ -91,6 +90,6 @@ class Function(FunctionBase):
             if g is None:
                 row.extend([0.0] * a.numel())
                 continue
-            g = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64)
+            g = np.asarray(g._data if isinstance(g, Tensor) else g, dtype=np.float64)
             row.extend(np.broadcast_to(g, a.shape).ravel().tolist())
         return tuple(row)

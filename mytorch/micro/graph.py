@@ -186,7 +186,7 @@ def _seed_items(seed: Any) -> list[Any]:
     """A create_graph seed's elements: its Values when it requires grad, else floats."""
     if seed._requires_grad:
         return list(seed._values.flat)
-    return seed.data.ravel().tolist()
+    return seed._data.ravel().tolist()
 
 
 def _grad_tensor_maker(table: dict[int, Any], roots: list[Any], seeds: list[Any]) -> Any:

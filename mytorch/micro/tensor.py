@@ -14,8 +14,9 @@ results) hold a plain numpy array and never require grad.
 
 Where this engine differs from the vector engine (and PyTorch):
 
-* ``.data`` and ``.numpy()`` return a new float array (write it back with
-  ``t.data = array``, which stores the numbers into the same Values);
+* ``.numpy()`` returns a new float array; ``.data`` is a tensor of new Values
+  without history whose writes (``p.data.add_(x)``, ``p.data[0] = 5``) are stored
+  into ``p``'s own Values, but it does not see later changes of ``p``;
   ``detach()`` makes new Values rather than sharing memory.
 * There is no version counter: each Value stores its local derivatives when it
   is computed, so changing a tensor in place after it was used does not make
@@ -103,7 +104,9 @@ def _storage(arr: np.ndarray) -> np.ndarray:
 class Tensor(TensorBase):
     """An n-dimensional array of ``Value`` nodes with the vector engine's Tensor API."""
 
-    __slots__ = ("_values", "grad", "grad_fn", "_requires_grad", "_base", "_grad_hooks", "__weakref__")
+    __slots__ = (
+        "_values", "grad", "grad_fn", "_requires_grad", "_base", "_data_of", "_grad_hooks", "__weakref__",
+    )
 
     _engine: Any = None  # set to the ``mytorch.micro`` module on import
     _location = _device.MICRO
@@ -154,17 +157,49 @@ class Tensor(TensorBase):
 
     # ------------------------------------------------------------ attributes
     @property
-    def data(self) -> np.ndarray:
-        """The numbers, as a new float64 array (a numeric array for integer/bool tensors)."""
+    def _data(self) -> np.ndarray:
+        """The numbers, as a new float64 array (the array itself for integer/bool tensors)."""
         return arrays.floats(self._values) if self._values.dtype == object else self._values
 
-    @data.setter
-    def data(self, new: Any) -> None:
+    @_data.setter
+    def _data(self, new: Any) -> None:
         arr = as_array(new)
         if _dtype.is_floating(arr.dtype) and self._is_float and arr.shape == self.shape:
             self._write(arr)
         else:
             self._values = _storage(arr)
+            self._data_of = None  # new storage: no longer written through to a source
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's numbers as a new tensor without history (PyTorch's ``.data``).
+
+        Its Values are new leaves with the same numbers; writes through it (``p.data.add_(x)``,
+        ``p.data[0] = 5``) are stored into this tensor's own Values. Assigning ``t.data = other``
+        stores ``other``'s numbers (a new shape gives new Values).
+
+        Example:
+            >>> w = Tensor([1.0, 2.0], requires_grad=True)
+            >>> _ = w.data.mul_(10); w.tolist(), w.data.requires_grad
+            ([10.0, 20.0], False)
+        """
+        if not self._is_float:
+            return Tensor._wrap(self._values)  # numbers in a numpy array: shared as they are
+        out = Tensor._wrap(arrays.to_values(arrays.floats(self._values)))
+        out._data_of = self
+        return out
+
+    @data.setter
+    def data(self, new: Any) -> None:
+        if isinstance(new, TensorBase) and not isinstance(new, Tensor):
+            raise TypeError("cannot set the data of a micro Tensor to a vector Tensor")
+        arr = new._data if isinstance(new, Tensor) else as_array(new)
+        if self._requires_grad and not _dtype.is_floating(arr.dtype):
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point, "
+                f"got dtype {arr.dtype}"
+            )
+        self._data = arr
 
     def _write(self, arr: np.ndarray) -> None:
         """Write numbers into this tensor's own Values (seen through every view of them)."""
@@ -179,6 +214,14 @@ class Tensor(TensorBase):
         numbers = np.broadcast_to(np.asarray(arr, dtype=np.float64), self.shape).ravel().tolist()
         for v, x in zip(self._values.flat, numbers):
             v.data = x
+        self._write_through()
+
+    def _write_through(self) -> None:
+        """After a write into a ``.data`` tensor (or a view of one): store its numbers in its source."""
+        root = self if self._base is None else self._base
+        source = getattr(root, "_data_of", None)
+        if source is not None:
+            source._write(root._data)
 
     @property
     def requires_grad(self) -> bool:
@@ -210,10 +253,10 @@ class Tensor(TensorBase):
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
         if not self._is_float and self.dtype not in (np.int64, np.bool_):
             extra += f", dtype=mytorch.{self.dtype}"
@@ -308,10 +351,10 @@ class Tensor(TensorBase):
         if _anomaly.enabled:
             _anomaly.note(f"comparison ({fn.__name__}: a boolean result)", (self, other))
         if isinstance(other, Tensor):
-            other = other.data
+            other = other._data
         elif isinstance(other, Value):
             other = other.data
-        return Tensor._wrap(np.asarray(fn(self.data, other)))
+        return Tensor._wrap(np.asarray(fn(self._data, other)))
 
     def _clamp(self, lo: Any, hi: Any) -> Tensor:
         if not self._is_float:
@@ -393,7 +436,7 @@ class Tensor(TensorBase):
         if _dtype.is_floating(dtype):
             return self if self._is_float else Tensor._wrap(arrays.to_values(self._values))
         if self._is_float:
-            return Tensor._wrap(self.data.astype(dtype))
+            return Tensor._wrap(self._data.astype(dtype))
         return self if dtype == self._values.dtype else Tensor._wrap(self._values.astype(dtype))
 
     def clone(self) -> Tensor:
@@ -406,10 +449,10 @@ class Tensor(TensorBase):
         """A new leaf with the same numbers (new Values: the graph is cut here)."""
         if _anomaly.enabled:  # remember the user's line for mytorch.explain
             _anomaly.note("detach()", (self,))
-        return Tensor._wrap(_storage(self.data))
+        return Tensor._wrap(_storage(self._data))
 
     def detach_(self) -> Tensor:
-        self._values = _storage(self.data)
+        self._values = _storage(self._data)
         self.grad_fn = None
         self._requires_grad = False
         self._base = None
@@ -441,7 +484,7 @@ class Tensor(TensorBase):
         target = as_view_index(index) if is_basic_index(index) else index
         if not self._is_float:
             self._check_writable()
-            self._values[target] = value.data if isinstance(value, Tensor) else value
+            self._values[target] = value._data if isinstance(value, Tensor) else value
             return
         if not isinstance(value, Tensor):
             value = Tensor._wrap(_storage(as_array(value)))
@@ -449,9 +492,10 @@ class Tensor(TensorBase):
         check_setitem_fits(value.shape, targets.shape)
         if not self._recording(value):
             self._check_writable()
-            numbers = np.broadcast_to(np.asarray(value.data, dtype=np.float64), targets.shape)
+            numbers = np.broadcast_to(np.asarray(value._data, dtype=np.float64), targets.shape)
             for v, x in zip(targets.flat, numbers.ravel().tolist()):
                 v.data = x
+            self._write_through()
             return
         self._check_inplace()
         old_values = self._values.copy()
@@ -508,6 +552,7 @@ class Tensor(TensorBase):
         if base is not None:
             base.grad_fn = Record("copy_slices", None, (next_of(base), out.grad_fn))
             base._requires_grad = True
+        self._write_through()
 
     def _inplace(self, fn: Callable[[Tensor], Tensor], *operands: Any) -> Tensor:
         """Compute ``fn(self)`` and make it this tensor's content, as the vector engine does."""
@@ -528,7 +573,7 @@ class Tensor(TensorBase):
                     f"in-place op: the result of shape {tuple(out.shape)} does not fit in the "
                     f"tensor's shape {tuple(self.shape)}"
                 )
-            self._write(out.data)
+            self._write(out._data)
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
@@ -632,4 +677,4 @@ def seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
         g = np.ones(t.shape)
         return Tensor._wrap(arrays.to_values(g)) if create_graph else g
     g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(_storage(as_array(gradient, np.float64)))
-    return g if create_graph else np.asarray(g.data, dtype=np.float64)
+    return g if create_graph else np.asarray(g._data, dtype=np.float64)

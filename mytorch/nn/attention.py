@@ -76,7 +76,7 @@ class MultiheadAttention(Module):
 
     def _mask(self, name: str, mask: Any, shape: tuple[int, ...], scores: Any) -> Any:
         """``mask`` as an additive float array of ``shape`` (bool True: -inf)."""
-        data = np.asarray(mask.data)
+        data = np.asarray(mask._data)
         try:
             data = np.broadcast_to(data, shape) if data.shape != shape else data
         except ValueError:

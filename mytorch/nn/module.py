@@ -455,7 +455,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data) if isinstance(value, TensorBase) else np.asarray(value)
+            array = np.asarray(value._data) if isinstance(value, TensorBase) else np.asarray(value)
             if array.shape != tuple(target.shape):
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {array.shape} from checkpoint, "
@@ -528,6 +528,6 @@ def _convert_(tensor: Any, dtype: np.dtype) -> None:
     """Change ``tensor``'s dtype in place (the object stays; so does its ``.grad``'s)."""
     if np.dtype(tensor.dtype) == dtype:
         return
-    tensor.data = tensor.detach().to(dtype).data
+    tensor._data = tensor.detach().to(dtype)._data
     if tensor.grad is not None:
         tensor.grad = tensor.grad.detach().to(dtype)

@@ -74,7 +74,7 @@ def clip_grad_norm_(
     max_norm = float(max_norm)
     if not params:
         return mytorch.tensor(0.0)
-    grads = [p.grad.data for p in params]
+    grads = [p.grad._data for p in params]
     dtype = np.result_type(*grads)
     norms = np.stack([_vector_norm(g, norm_type) for g in grads]).astype(dtype)
     total = _vector_norm(norms, norm_type)
@@ -87,7 +87,7 @@ def clip_grad_norm_(
     clip_coef = np.minimum(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
     for p, g in zip(params, grads):
         np.multiply(g, clip_coef.astype(g.dtype), out=g)
-        p.grad.data = g
+        p.grad._data = g
     return mytorch.tensor(np.asarray(total, dtype=dtype), device=params[0].device)
 
 
@@ -104,9 +104,9 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
     for p in _as_list(parameters):
         if p.grad is None:
             continue
-        g = p.grad.data
+        g = p.grad._data
         np.clip(g, -clip_value, clip_value, out=g)
-        p.grad.data = g
+        p.grad._data = g
 
 
 def parameters_to_vector(parameters: Iterable[Any]) -> Any:
@@ -130,7 +130,7 @@ def vector_to_parameters(vec: Any, parameters: Iterable[Any]) -> None:
         ([1.0, 2.0], [3.0])
     """
     params = list(parameters)
-    values = np.asarray(vec.data)
+    values = np.asarray(vec._data)
     total = sum(int(np.prod(p.shape)) for p in params)
     if values.ndim != 1 or values.size != total:
         raise ValueError(
@@ -139,7 +139,7 @@ def vector_to_parameters(vec: Any, parameters: Iterable[Any]) -> None:
         )
     offset = 0
     for p in params:
-        d = p.data
+        d = p._data
         d[...] = values[offset : offset + d.size].reshape(d.shape)
         offset += d.size
-        p.data = d
+        p._data = d

@@ -1,7 +1,7 @@
 """``optim``: optimizers and learning-rate schedulers, engine-agnostic.
 
 The same classes update ``mytorch.vector`` and ``mytorch.micro`` tensors
-(they work on ``p.data`` / ``p.grad.data`` numpy arrays), with PyTorch's
+(they work on the numpy arrays ``p._data`` / ``p.grad._data``), with PyTorch's
 names, defaults and update rules, step for step.
 
 Example:

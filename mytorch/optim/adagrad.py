@@ -76,7 +76,7 @@ class Adagrad(Optimizer):
         state = self.state[p]
         if len(state) == 0:
             state["step"] = 0
-            state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))
+            state["sum"] = np.full_like(p._data, float(group["initial_accumulator_value"]))
         return state
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -88,8 +88,8 @@ class Adagrad(Optimizer):
                 if p.grad is None:
                     continue
                 state = self._init_state(p, group)
-                d = p.data
-                g = p.grad.data
+                d = p._data
+                g = p.grad._data
                 state["step"] += 1
                 if group["maximize"]:
                     g = -g

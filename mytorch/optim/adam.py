@@ -87,8 +87,8 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d = p.data
-                g = p.grad.data
+                d = p._data
+                g = p.grad._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

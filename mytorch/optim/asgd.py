@@ -76,7 +76,7 @@ class ASGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d, g = p.data, p.grad.data
+                d, g = p._data, p.grad._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

@@ -82,14 +82,14 @@ class LBFGS(Optimizer):
     # ------------------------------------------------------------ flat views
     def _gather_flat_grad(self) -> np.ndarray:
         return np.concatenate(
-            [np.zeros(p.numel(), np.asarray(p.data).dtype) if p.grad is None else
-             np.asarray(p.grad.data).reshape(-1) for p in self._params]
+            [np.zeros(p.numel(), np.asarray(p._data).dtype) if p.grad is None else
+             np.asarray(p.grad._data).reshape(-1) for p in self._params]
         )
 
     def _add_grad(self, step_size: float, update: np.ndarray) -> None:
         offset = 0
         for p in self._params:
-            d = p.data
+            d = p._data
             n = d.size
             d += step_size * update[offset:offset + n].reshape(d.shape)
             write_back(p, d)
@@ -97,7 +97,7 @@ class LBFGS(Optimizer):
 
     def _set_param(self, values: list[np.ndarray]) -> None:
         for p, v in zip(self._params, values):
-            d = p.data
+            d = p._data
             d[...] = v
             write_back(p, d)
 
@@ -183,7 +183,7 @@ class LBFGS(Optimizer):
 
             ls_func_evals = 0
             if line_search_fn is not None:
-                x_init = [np.array(p.data, copy=True) for p in self._params]
+                x_init = [np.array(p._data, copy=True) for p in self._params]
 
                 def obj_func(step: float, x: list[np.ndarray] = x_init, direction: np.ndarray = d) -> Any:
                     return self._directional_evaluate(closure, x, step, direction)

@@ -89,7 +89,7 @@ class NAdam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d, g = p.data, p.grad.data
+                d, g = p._data, p.grad._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

@@ -3,7 +3,7 @@
 An optimizer holds ``param_groups`` (a list of dicts: ``"params"`` plus the
 group's hyper-parameters) and ``state`` (one dict per parameter: numpy
 buffers such as ``exp_avg`` and a ``step`` count). Subclasses implement
-``step``; the updates are numpy arithmetic on ``p.data`` and ``p.grad.data``,
+``step``; the updates are numpy arithmetic on ``p._data`` and ``p.grad._data`` (the arrays),
 so the same code serves ``mytorch.vector`` and ``mytorch.micro`` tensors.
 
 Example:
@@ -46,13 +46,13 @@ def _describe(p: TensorBase) -> str:
 def write_back(p: TensorBase, data: np.ndarray) -> None:
     """Store updated values into ``p`` and bump its version counter.
 
-    ``data`` is the array obtained from ``p.data`` and updated in place: for
+    ``data`` is the array obtained from ``p._data`` and updated in place: for
     the vector engine it *is* the parameter's memory and the assignment is a
     no-op; for the micro engine the assignment writes the values back. The
     version bump makes a backward through a graph that saved ``p`` before the
     update raise, as PyTorch does after ``optimizer.step()``.
     """
-    p.data = data
+    p._data = data
     version = getattr(p, "_version", None)
     if isinstance(version, list):
         version[0] += 1
@@ -211,9 +211,9 @@ class Optimizer:
                     continue
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
-                g = p.grad.data
+                g = p.grad._data
                 g[...] = 0
-                p.grad.data = g
+                p.grad._data = g
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once from their ``.grad``; subclasses implement the rule.
@@ -341,7 +341,7 @@ def _cast_state(p: TensorBase, index: Any, name: str, value: Any) -> Any:
             f"loaded state {name!r} for parameter index {index} has shape {value.shape}, but the "
             f"parameter has shape {tuple(p.shape)}"
         )
-    dtype = np.asarray(p.data).dtype
+    dtype = np.asarray(p._data).dtype
     if np.issubdtype(value.dtype, np.floating) and value.dtype != dtype:
         return value.astype(dtype)
     return value.copy()

@@ -86,8 +86,8 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d = p.data
-                g = p.grad.data
+                d = p._data
+                g = p.grad._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

@@ -84,8 +84,8 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                d = p.data
-                g = grad.data
+                d = p._data
+                g = grad._data
                 if maximize:
                     g = -g
                 if weight_decay != 0:

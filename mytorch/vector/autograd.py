@@ -58,7 +58,7 @@ class _UserNode(_node.Node):
             ]
         grads = self.fn._run_backward(self.ctx, outs, _zeros)
         return tuple(
-            None if g_i is None else (g_i.data if as_arrays and isinstance(g_i, Tensor) else g_i)
+            None if g_i is None else (g_i._data if as_arrays and isinstance(g_i, Tensor) else g_i)
             for g_i in grads
         )
 
@@ -121,9 +121,9 @@ class Function(FunctionBase):
         node = _UserNode.__new__(_UserNode)
         node.fn, node.ctx = cls, ctx
         if len(outs) == 1:
-            node._link(args, outs[0].data)
-            return [Tensor._from_node(outs[0].data, node)]
-        arrays = [o.data for o in outs]
+            node._link(args, outs[0]._data)
+            return [Tensor._from_node(outs[0]._data, node)]
+        arrays = [o._data for o in outs]
         joined = np.concatenate([a.ravel() for a in arrays])
         ends = np.cumsum([0] + [a.size for a in arrays]).tolist()
         node.spans = [(lo, hi, a.shape) for lo, hi, a in zip(ends[:-1], ends[1:], arrays)]

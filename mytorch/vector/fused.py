@@ -48,8 +48,8 @@ def _same_float(*tensors: Any) -> bool:
     present = [t for t in tensors if t is not None]
     if not all(isinstance(t, Tensor) for t in present):
         return False
-    dtype = present[0].data.dtype
-    return dtype.kind == "f" and all(t.data.dtype == dtype for t in present)
+    dtype = present[0]._data.dtype
+    return dtype.kind == "f" and all(t._data.dtype == dtype for t in present)
 
 
 def _ints(value: Any, n: int, minimum: int) -> tuple[int, ...] | None:
@@ -137,12 +137,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Any:  #
     """
     if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
         return NotImplemented
-    x, w = input.data, weight.data  # checked on the arrays: this runs for every layer of every step
+    x, w = input._data, weight._data  # checked on the arrays: this runs for every layer of every step
     dtype = x.dtype
     if dtype.kind != "f" or w.dtype != dtype or w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
         return NotImplemented
     if bias is not None and not (
-        isinstance(bias, Tensor) and bias.data.dtype == dtype and bias.data.shape in ((w.shape[0],), ())
+        isinstance(bias, Tensor) and bias._data.dtype == dtype and bias._data.shape in ((w.shape[0],), ())
     ):
         return NotImplemented
     return LinearNode.apply(input, weight, bias)
@@ -189,7 +189,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     out = MaxPool2dNode.apply(input, kernel=kernel)
     if not return_indices:
         return out
-    index = out.grad_fn.index if out.grad_fn is not None else _argmax_offsets(input.data, kernel)
+    index = out.grad_fn.index if out.grad_fn is not None else _argmax_offsets(input._data, kernel)
     return out, Tensor._wrap(_flat_indices(index, kernel, input.shape[3]))
 
 
@@ -227,14 +227,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         return NotImplemented
     if not (isinstance(input, Tensor) and isinstance(target, Tensor)):
         return NotImplemented
-    x, t = input.data, target.data
+    x, t = input._data, target._data
     if x.dtype.kind != "f" or x.ndim < 1 or not isinstance(label_smoothing, (int, float)):
         return NotImplemented
     if not 0.0 <= label_smoothing <= 1.0 or not isinstance(ignore_index, (int, np.integer)):
         return NotImplemented
     classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
     if weight is not None and (
-        not isinstance(weight, Tensor) or weight.requires_grad or weight.data.shape != (classes,)
+        not isinstance(weight, Tensor) or weight.requires_grad or weight._data.shape != (classes,)
     ):
         return NotImplemented
     kind = t.dtype.kind

@@ -122,7 +122,7 @@ class Node:
         record = False
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._data)
                 if a._requires_grad:
                     record = True
             else:
@@ -146,7 +146,7 @@ class Node:
         node = cls.__new__(cls)
         ta = isinstance(a, Tensor)
         tb = isinstance(b, Tensor)
-        out = node.forward(a.data if ta else a, b.data if tb else b)
+        out = node.forward(a._data if ta else a, b._data if tb else b)
         if type(out) is not np.ndarray:  # e.g. a 0-d array divided by a number
             out = np.asarray(out)
         ra = ta and a._requires_grad
@@ -159,9 +159,9 @@ class Node:
         node.out_shape = out.shape
         node.out_dtype = out.dtype
         if ta and not ra:
-            node.cuts = ((0, a.data.shape, a.data.dtype),)
+            node.cuts = ((0, a._data.shape, a._data.dtype),)
         elif tb and not rb:
-            node.cuts = ((1, b.data.shape, b.data.dtype),)
+            node.cuts = ((1, b._data.shape, b._data.dtype),)
         else:
             node.cuts = ()
         node._retained = None
@@ -182,7 +182,7 @@ class Node:
                 if a._requires_grad:
                     nxt.append(a.grad_fn or a)
                 else:
-                    cuts += ((len(nxt), a.data.shape, a.data.dtype),)
+                    cuts += ((len(nxt), a._data.shape, a._data.dtype),)
                     nxt.append(None)
                 versions.append(a._version[0])
             else:
@@ -219,7 +219,7 @@ class Node:
                     f"version {self._versions[i]}. Hint: do the in-place change on a "
                     ".clone() instead."
                 )
-            return a if isinstance(like, Tensor) else a.data
+            return a if isinstance(like, Tensor) else a._data
         return a
 
     def saved_output(self) -> np.ndarray:
@@ -271,7 +271,7 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: bool) -> None:
     if isinstance(grad, Tensor):  # create_graph: keep the gradient differentiable
         leaf.grad = grad if leaf.grad is None else leaf.grad + grad
         return
-    dtype = leaf.data.dtype
+    dtype = leaf._data.dtype
     if grad.dtype is not dtype and grad.dtype != dtype:  # builtin dtypes are singletons
         grad = grad.astype(dtype)
     elif not owned or not grad.flags.writeable:
@@ -281,7 +281,7 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: bool) -> None:
     elif leaf.grad.requires_grad:
         leaf.grad = leaf.grad + grad
     else:
-        leaf.grad.data += grad
+        leaf.grad._data += grad
 
 
 def run_backward(
@@ -339,7 +339,7 @@ def run_backward(
                     continue
                 leaf = isinstance(parent, Tensor)
                 if leaf:
-                    data = parent.data
+                    data = parent._data
                     shape, dtype = data.shape, data.dtype
                 else:
                     shape, dtype = parent.out_shape, parent.out_dtype
@@ -366,10 +366,10 @@ def run_backward(
             grad = grads.pop(key)
             hooks = getattr(leaf, "_grad_hooks", None) if leaf_hooks_in_use else None
             if hooks:
-                grad = _run_hooks(hooks, grad, leaf.data.shape)
+                grad = _run_hooks(hooks, grad, leaf._data.shape)
                 owned.discard(key)
             if wanted is None:
-                if leaf.grad is None and key in owned and grad.dtype is leaf.data.dtype:
+                if leaf.grad is None and key in owned and grad.dtype is leaf._data.dtype:
                     leaf.grad = Tensor._wrap(grad)  # the usual first gradient: an array only we hold
                 else:
                     _accumulate_leaf(leaf, grad, key in owned)
@@ -387,7 +387,7 @@ def _run_hooks(hooks: dict, grad: Any, shape: tuple) -> Any:
     as_array = not isinstance(grad, Tensor)
     result = _hooks.run_grad_hooks(
         hooks, grad, lambda g: Tensor._wrap(g) if as_array else g,
-        lambda t: (np.asarray(t.data if isinstance(t, Tensor) else t) if as_array else t),
+        lambda t: (np.asarray(t._data if isinstance(t, Tensor) else t) if as_array else t),
     )
     if tuple(result.shape) != tuple(shape):
         raise RuntimeError(

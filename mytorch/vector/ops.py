@@ -82,7 +82,7 @@ class Pow(Node):
         a, b = self.inputs(g)
         ga = gb = None
         scalar = b.__class__ is int or b.__class__ is float  # ``a ** 2``: the common case, kept cheap
-        b_num = b if scalar else np.asarray(b.data if dual._is_tensor(b) else b)
+        b_num = b if scalar else np.asarray(b._data if dual._is_tensor(b) else b)
         if self.needs_grad(0):
             # d/da = b * a**(b - 1), taken as 0 where b == 0 (as PyTorch): no 0 * inf at a == 0.
             b_zero = b_num == 0
@@ -96,7 +96,7 @@ class Pow(Node):
                 ga = g * b * a ** (b - 1)
         if self.needs_grad(1):
             # d/db = a**b * log(a), taken as 0 where a == 0 and b >= 0 (as PyTorch): no 0 * log(0).
-            a_num = np.asarray(a.data if dual._is_tensor(a) else a)
+            a_num = np.asarray(a._data if dual._is_tensor(a) else a)
             cut = (a_num == 0) & (b_num >= 0)
             if not cut.any():
                 gb = g * (a**b) * dual.log(a)
@@ -154,7 +154,7 @@ class Abs(Node):
 
     def backward(self, g):
         (a,) = self.inputs(g)
-        sign = np.nan_to_num(np.sign(a.data if dual._is_tensor(a) else a))  # 0 at NaN, as PyTorch's sgn
+        sign = np.nan_to_num(np.sign(a._data if dual._is_tensor(a) else a))  # 0 at NaN, as PyTorch's sgn
         return (g * sign,)
 
 

@@ -85,7 +85,7 @@ def _scalar_array(value: float, dtype: np.dtype) -> np.ndarray:
 def as_array(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
     """Convert user data to an array: Python floats take the default dtype, numpy keeps its own."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     else:
         arr = numeric_array(data)
         python_float = not isinstance(data, (np.ndarray, np.generic, TensorBase))
@@ -102,14 +102,14 @@ class Tensor(TensorBase):
     # ``_view_src`` is set only on views (see ``_view``); it is read with getattr.
     # ``_views`` (a WeakSet of the views made of this tensor while recording) likewise.
     __slots__ = (
-        "data", "grad", "grad_fn", "_requires_grad", "_version", "_view_src", "_views", "_grad_hooks",
+        "_data", "grad", "grad_fn", "_requires_grad", "_version", "_view_src", "_views", "_grad_hooks",
         "__weakref__",
     )
 
     _engine: Any = None  # set to the ``mytorch.vector`` module on import
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = np.array(as_array(data, _dtype.as_dtype(dtype)), copy=True)
+        self._data = np.array(as_array(data, _dtype.as_dtype(dtype)), copy=True)
         self.grad = None
         self.grad_fn = None
         self._version = [0]
@@ -122,7 +122,7 @@ class Tensor(TensorBase):
     def _wrap(cls, array: np.ndarray) -> Tensor:
         """A constant tensor around ``array`` (no copy)."""
         t = cls.__new__(cls)
-        t.data = array
+        t._data = array
         t.grad = None
         t.grad_fn = None
         t._requires_grad = False
@@ -132,7 +132,7 @@ class Tensor(TensorBase):
     @classmethod
     def _from_node(cls, array: np.ndarray, node: _node.Node) -> Tensor:
         t = cls.__new__(cls)
-        t.data = array
+        t._data = array
         t.grad = None
         t.grad_fn = node
         t._requires_grad = True
@@ -156,9 +156,9 @@ class Tensor(TensorBase):
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and not _dtype.is_floating(self.data.dtype):
+        if value and not _dtype.is_floating(self._data.dtype):
             raise RuntimeError(
-                f"only Tensors of floating point dtype can require gradients, got {self.data.dtype}"
+                f"only Tensors of floating point dtype can require gradients, got {self._data.dtype}"
             )
         if not value and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
@@ -166,11 +166,38 @@ class Tensor(TensorBase):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values without history, sharing memory (PyTorch's ``.data``).
+
+        Writes through it change this tensor and are invisible to autograd (it has its
+        own version counter), so ``p.data.add_(-lr * p.grad)`` updates a parameter.
+        Assigning ``t.data = other`` makes ``t`` hold ``other``'s values (its shape may change).
+
+        Example:
+            >>> w = Tensor([1.0, 2.0], requires_grad=True)
+            >>> _ = w.data.mul_(10); w.tolist(), w.data.requires_grad
+            ([10.0, 20.0], False)
+        """
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, new: Any) -> None:
+        if isinstance(new, TensorBase) and not isinstance(new, Tensor):
+            raise TypeError("cannot set the data of a vector Tensor to a micro Tensor")
+        arr = new._data if isinstance(new, Tensor) else as_array(new)
+        if self._requires_grad and not _dtype.is_floating(arr.dtype):
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point, "
+                f"got dtype {arr.dtype}"
+            )
+        self._data = arr
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied).
@@ -180,13 +207,13 @@ class Tensor(TensorBase):
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype not in (_dtype.get_default_dtype(), np.int64, np.bool_):
-            extra += f", dtype=mytorch.{self.data.dtype}"
+        if self._data.dtype not in (_dtype.get_default_dtype(), np.int64, np.bool_):
+            extra += f", dtype=mytorch.{self._data.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name()}>"
         elif self._requires_grad:
@@ -197,8 +224,8 @@ class Tensor(TensorBase):
     def _operand(self, op: str, other: Any) -> Any:
         """Python numbers stay scalars (dtype-neutral); arrays become constant tensors."""
         if isinstance(other, Tensor):
-            if other.data.shape != self.data.shape:
-                broadcast_shapes(op, self.data.shape, other.data.shape)
+            if other._data.shape != self._data.shape:
+                broadcast_shapes(op, self._data.shape, other._data.shape)
             return other
         if isinstance(other, (np.generic, np.ndarray)) and np.ndim(other) == 0:
             return other.item()  # a numpy scalar is a plain number: no float64 upcast
@@ -207,7 +234,7 @@ class Tensor(TensorBase):
         if isinstance(other, TensorBase):
             raise _device.mismatch(op, self, other)
         other = Tensor._wrap(as_array(other))
-        broadcast_shapes(op, self.data.shape, other.data.shape)
+        broadcast_shapes(op, self._data.shape, other._data.shape)
         return other
 
     def _binary(self, op: str, other: Any, reverse: bool = False) -> Tensor:
@@ -215,13 +242,13 @@ class Tensor(TensorBase):
             other = self._operand(op, other)
         a = self
         if isinstance(other, float):
-            if self.data.dtype.kind != "f":  # an int or bool tensor meets a float: promote
+            if self._data.dtype.kind != "f":  # an int or bool tensor meets a float: promote
                 a = self.to(_dtype.get_default_dtype())
             if op in _SCALAR_AS_ARRAY or (reverse and op == "pow"):
                 # numpy is ~2x faster with a 0-d array of the tensor's dtype than with a
                 # Python float, and the result is bit-identical (numpy casts the float first).
                 # For ``2.0 ** x`` it also keeps backward's log(2.0) in the tensor's dtype.
-                dtype = a.data.dtype
+                dtype = a._data.dtype
                 memo = _SCALAR_ARRAYS.get((other, dtype))  # the memo read inline: every op
                 other = memo if memo is not None else _scalar_array(other, dtype)
         if reverse:
@@ -241,7 +268,7 @@ class Tensor(TensorBase):
         other = self._operand(fn.__name__, other)
         if _anomaly.enabled:
             _anomaly.note(f"comparison ({fn.__name__}: a boolean result)", (self, other))
-        return Tensor._wrap(fn(self.data, other.data if isinstance(other, Tensor) else other))
+        return Tensor._wrap(fn(self._data, other._data if isinstance(other, Tensor) else other))
 
     def _clamp(self, lo: Any, hi: Any) -> Tensor:
         return ops.Clamp.apply(self, lo, hi)
@@ -263,7 +290,7 @@ class Tensor(TensorBase):
         in-place op on the view updates the base's graph too (PyTorch's
         CopySlices): ``y[1:].mul_(2)`` sends the right gradient through ``y``.
         """
-        if np.may_share_memory(out.data, self.data):
+        if np.may_share_memory(out._data, self._data):
             out._version = self._version
             out._view_src = (self, redo, write_back)
             if _graph._mode.enabled:  # the base regenerates the view's history after in-place writes
@@ -319,10 +346,10 @@ class Tensor(TensorBase):
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self._data.dtype:
             return self
         if self._requires_grad and not _dtype.is_floating(dtype):
-            return Tensor._wrap(self.data.astype(dtype))
+            return Tensor._wrap(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
     def clone(self) -> Tensor:
@@ -330,7 +357,7 @@ class Tensor(TensorBase):
 
     def detach(self) -> Tensor:
         """Same data and version counter, cut from the graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self._data)
         t._version = self._version
         if _anomaly.enabled:  # remember the user's line for mytorch.explain
             _anomaly.note("detach()", (self,))
@@ -364,9 +391,9 @@ class Tensor(TensorBase):
         if len(steps) > 1:  # write through the view the ints select (PyTorch's order)
             self[steps[0]][steps[1]] = value
             return
-        value_shape = np.shape(value.data if isinstance(value, Tensor) else value)
+        value_shape = np.shape(value._data if isinstance(value, Tensor) else value)
         if value_shape:  # numbers always fit; arrays must broadcast to the indexed shape
-            check_setitem_fits(value_shape, self.data[index].shape)
+            check_setitem_fits(value_shape, self._data[index].shape)
         self._inplace(ops.SetItem, value, index=index)
 
     # ------------------------------------------------------------ in-place
@@ -387,10 +414,10 @@ class Tensor(TensorBase):
                     "used in an in-place operation; wrap it in `with no_grad():` or use .clone()"
                 )
             if op.saves_inputs:  # backward reads the old values: keep a copy (PyTorch's original_self)
-                old = Tensor._wrap(self.data.copy())
+                old = Tensor._wrap(self._data.copy())
                 old.grad_fn, old._requires_grad = self.grad_fn, self._requires_grad
             else:
-                old = Tensor._wrap(self.data)
+                old = Tensor._wrap(self._data)
                 old.grad_fn, old._requires_grad, old._version = (
                     self.grad_fn,
                     self._requires_grad,
@@ -403,17 +430,17 @@ class Tensor(TensorBase):
                 write_back(base, out)  # differentiable, bumps the shared version counter
                 self.grad_fn, self._requires_grad = redo(base).grad_fn, True
                 return self
-            np.copyto(self.data, out.data, casting="unsafe")
+            np.copyto(self._data, out._data, casting="unsafe")
             self.grad_fn, self._requires_grad = out.grad_fn, True
             self._version[0] += 1
             if getattr(self, "_views", None):
                 _regenerate_views(self)
             return self
         else:
-            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-            result = op.__new__(op).forward(self.data, *arrays, **kwargs)
-            if self.data.flags.writeable:
-                np.copyto(self.data, result, casting="unsafe")
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            result = op.__new__(op).forward(self._data, *arrays, **kwargs)
+            if self._data.flags.writeable:
+                np.copyto(self._data, result, casting="unsafe")
             else:
                 raise RuntimeError(
                     f"cannot write into this tensor (shape {tuple(self.shape)}): it is a "
@@ -455,11 +482,11 @@ class Tensor(TensorBase):
     def _inplace_operand(self, other: Any) -> Any:
         other = self._operand("in-place op", other)
         if isinstance(other, Tensor) and np.broadcast_shapes(
-            self.data.shape, other.data.shape
-        ) != self.data.shape:
+            self._data.shape, other._data.shape
+        ) != self._data.shape:
             raise ValueError(
                 f"in-place op: the result of shape "
-                f"{np.broadcast_shapes(self.data.shape, other.data.shape)} does not fit in "
+                f"{np.broadcast_shapes(self._data.shape, other._data.shape)} does not fit in "
                 f"the tensor's shape {tuple(self.shape)}"
             )
         return other
@@ -513,7 +540,7 @@ class Tensor(TensorBase):
             results = _grad([self], list(inputs), [grad], retain_graph, create_graph, True)
             for t, g in zip(inputs, results):
                 if g is not None:
-                    _node._accumulate_leaf(t, g if create_graph else g.data, False)
+                    _node._accumulate_leaf(t, g if create_graph else g._data, False)
             return
         _node.run_backward([self.grad_fn or self], [grad], retain_graph, create_graph)
 
@@ -539,10 +566,10 @@ def _regenerate_views(base: Tensor) -> None:
 
 def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
     """The gradient backward starts from: ones for a scalar, else the user's."""
-    if gradient is None and t.data.size == 1:  # ``loss.backward()``: checked by the size itself
-        g = np.empty(t.data.shape, t.data.dtype)
+    if gradient is None and t._data.size == 1:  # ``loss.backward()``: checked by the size itself
+        g = np.empty(t._data.shape, t._data.dtype)
         g.fill(1)  # np.ones, without its two Python-level calls
         return Tensor._wrap(g) if create_graph else g
     check_backward_gradient(t, gradient)
     g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(as_array(gradient, t.dtype))
-    return g if create_graph else g.data
+    return g if create_graph else g._data

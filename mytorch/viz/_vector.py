@@ -99,7 +99,7 @@ def _describe(shape: Any, dtype: Any) -> str:
 def _norm(t: Any) -> float | None:
     if t is None:
         return None
-    return float(np.linalg.norm(np.asarray(t.data, dtype=np.float64).ravel()))
+    return float(np.linalg.norm(np.asarray(t._data, dtype=np.float64).ravel()))
 
 
 def _kept_grad(node: Any) -> float | None:
@@ -159,7 +159,7 @@ def build(
     names = {id(t): name for name, t in (params or {}).items()}
     ids = {id(n): f"n{i}" for i, n in enumerate(order)}
     root_ids = {id(_start(t)) for t in roots}
-    root_values = {id(_start(t)): t for t in roots if t.data.size == 1 and _start(t) is not None}
+    root_values = {id(_start(t)): t for t in roots if t._data.size == 1 and _start(t) is not None}
 
     grads = {id(n): (_kept_grad(n) if isinstance(n, Node) else _norm(n.grad)) for n in order}
     scale = GradScale(g for g in grads.values() if g is not None) if color_grads else None
@@ -188,7 +188,7 @@ def build(
     cut_count = 0
     for t in roots:  # a root that requires no grad is a graph of one cut node
         if _start(t) is None:
-            label = f"no grad\n{_describe(t.data.shape, t.data.dtype)}"
+            label = f"no grad\n{_describe(t._data.shape, t._data.dtype)}"
             g.node(f"c{cut_count}", label=text_escape(label), **NO_GRAD_NODE)
             cut_count += 1
 
@@ -202,10 +202,10 @@ def build(
         else:
             if key in names:
                 lines.append(names[key])
-            lines.append(_describe(n.data.shape, n.data.dtype))
+            lines.append(_describe(n._data.shape, n._data.dtype))
             attrs = {"shape": "box", "style": "filled", "fillcolor": "lightblue"}
         if show_data and key in root_values:
-            lines.append(f"data {fmt(root_values[key].data.item())}")
+            lines.append(f"data {fmt(root_values[key]._data.item())}")
         if grad_placeholder:
             lines.append(GRAD_PLACEHOLDER)
         elif show_grad and (grads[key] is not None or not isinstance(n, Node)):

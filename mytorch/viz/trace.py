@@ -168,7 +168,7 @@ def vector_trace(roots: list[Any], seeds: list[Any]) -> Trace:
                 if parent is None or g is None:
                     continue
                 if isinstance(parent, Tensor):
-                    shape, dtype = parent.data.shape, parent.data.dtype
+                    shape, dtype = parent._data.shape, parent._data.dtype
                 else:
                     shape, dtype = parent.out_shape, parent.out_dtype
                 g = np.asarray(g)
@@ -208,7 +208,7 @@ def seed_for(root: Any, gradient: Any = None) -> np.ndarray:
                 "pass gradient= (a tensor of that shape)"
             )
         return np.ones(shape)
-    g = np.asarray(gradient.data if hasattr(gradient, "data") and not isinstance(gradient, np.ndarray)
+    g = np.asarray(gradient._data if hasattr(gradient, "_data") and not isinstance(gradient, np.ndarray)
                    else gradient, dtype=np.float64)
     if g.shape != shape:
         raise RuntimeError(f"gradient has shape {g.shape}, but the root has shape {shape}")

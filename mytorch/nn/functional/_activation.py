@@ -40,7 +40,7 @@ def relu(input: Any, inplace: bool = False) -> Any:
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
-    out = mytorch.where(np.asarray(input.data) > 0, input, input * negative_slope)
+    out = mytorch.where(np.asarray(input._data) > 0, input, input * negative_slope)
     return _inplace(input, out, inplace)
 
 
@@ -73,7 +73,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold."""
     check_tensor("softplus", "input", input)
     bx = input * beta
-    data = np.asarray(bx.data)
+    data = np.asarray(bx._data)
     safe = bx.clamp(max=threshold)
     soft = (1 + safe.exp()).log() / beta
     return mytorch.where(data > threshold, input, soft)

@@ -32,7 +32,7 @@ def _x(name: str, input: Any) -> Any:
 
 
 def _numbers(x: Any) -> np.ndarray:
-    return np.asarray(x.data)
+    return np.asarray(x._data)
 
 
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:

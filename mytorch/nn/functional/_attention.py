@@ -67,7 +67,7 @@ def scaled_dot_product_attention(
     if is_causal:
         attn_mask = np.tril(np.ones((length, source), dtype=bool))
     if attn_mask is not None:
-        mask = attn_mask if isinstance(attn_mask, np.ndarray) else np.asarray(attn_mask.data)
+        mask = attn_mask if isinstance(attn_mask, np.ndarray) else np.asarray(attn_mask._data)
         try:
             np.broadcast_shapes(mask.shape, tuple(scores.shape))
         except ValueError:

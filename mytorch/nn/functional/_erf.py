@@ -102,7 +102,7 @@ def _erfc_large(y: Any) -> Any:
 
 def erf(x: Any) -> Any:
     """The error function of a floating Tensor, differentiable, on either engine."""
-    data = np.asarray(x.data)
+    data = np.asarray(x._data)
     y = x.abs()
     tail = mytorch.where(
         np.abs(data) <= _MIDDLE,

@@ -97,7 +97,7 @@ def _class_targets(name: str, input: Any, target: Any, ignore_index: int) -> np.
     shape = tuple(input.shape)
     classes = shape[1] if len(shape) >= 2 else shape[0]
     expected = shape[:1] + shape[2:] if len(shape) >= 2 else ()
-    t = np.asarray(target.data)
+    t = np.asarray(target._data)
     if t.shape != expected:
         raise ValueError(
             f"{name}(): target shape {tuple(t.shape)} does not fit input shape {shape_str(input)}: "
@@ -134,7 +134,7 @@ def _nll_composite(logp: Any, t: np.ndarray, weight: Any, ignore_index: int, red
     """PyTorch's nll_loss on log-probabilities ``logp`` (N, C, ...) and checked targets ``t``."""
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
-    w = np.asarray(weight.data)[safe] if weight is not None else np.ones(t.shape)
+    w = np.asarray(weight._data)[safe] if weight is not None else np.ones(t.shape)
     w = const(logp, w * valid)
     loss = -_gather_classes(logp, safe) * w
     if reduction == "none":
@@ -270,7 +270,7 @@ def _cross_entropy_composite(
     classes = x.shape[1]
     logp = x.log_softmax(1)
     wshape = (1, classes) + (1,) * (x.ndim - 2)
-    w = None if weight is None else const(x, np.asarray(weight.data)).reshape(wshape)
+    w = None if weight is None else const(x, np.asarray(weight._data)).reshape(wshape)
     if np.issubdtype(np.dtype(target.dtype), np.floating):
         p = target.unsqueeze(0) if unbatched else target
         if label_smoothing > 0:
@@ -281,7 +281,7 @@ def _cross_entropy_composite(
             return loss.sum() / (x.numel() // classes)
         out = _reduce(loss, reduction)
         return out.reshape(()) if unbatched and reduction == "none" else out
-    t = np.asarray(target.data).reshape((1,) if unbatched else tuple(target.shape))
+    t = np.asarray(target._data).reshape((1,) if unbatched else tuple(target.shape))
     nll = _nll_composite(logp, t, weight, ignore_index, reduction)
     if label_smoothing > 0:
         valid = const(x, t != ignore_index)
@@ -291,7 +291,7 @@ def _cross_entropy_composite(
                 denominator = float(valid.sum())
             else:
                 denominator = float(
-                    (np.asarray(weight.data)[np.where(t != ignore_index, t, 0)] * valid).sum()
+                    (np.asarray(weight._data)[np.where(t != ignore_index, t, 0)] * valid).sum()
                 )
             smooth = _weighted_mean(smooth.sum(), denominator)
         else:
@@ -332,7 +332,7 @@ def binary_cross_entropy(
     reduction = _reduction("binary_cross_entropy", size_average, reduce, reduction)
     _same_shape("binary_cross_entropy", input, target)
     _check_broadcast("binary_cross_entropy", "weight", weight, input)
-    data = np.asarray(input.data)
+    data = np.asarray(input._data)
     outside = data[~((data >= 0) & (data <= 1))]
     if outside.size:
         raise ValueError(
@@ -348,7 +348,7 @@ def binary_cross_entropy(
 
 def _softplus_neg(x: Any) -> Any:
     """log(1 + exp(-x)) = -log(sigmoid(x)), without overflow and with the right gradient at 0."""
-    data = np.asarray(x.data)
+    data = np.asarray(x._data)
     pos = x.clamp(min=0)
     neg = x.clamp(max=0)
     return mytorch.where(data >= 0, (1 + (-pos).exp()).log(), (1 + neg.exp()).log() - neg)

@@ -131,7 +131,7 @@ def _max_pool2d_composite(
     values, where = windows.max(dim=2)
     if not return_indices:
         return values
-    k = np.asarray(where.data)
+    k = np.asarray(where._data)
     oh = np.arange(out[0])[:, None]
     ow = np.arange(out[1])[None, :]
     h = oh * stride[0] + (k // kernel[1]) * dilation[0] - padding[0]

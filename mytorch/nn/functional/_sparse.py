@@ -19,7 +19,7 @@ from ._checks import check_tensor, shape_str
 
 
 def _indices(name: str, input: Any, size: int, what: str) -> np.ndarray:
-    index = np.asarray(input.data)
+    index = np.asarray(input._data)
     if not np.issubdtype(index.dtype, np.integer):
         raise TypeError(f"{name}(): indices must be an integer tensor (int64), got dtype {index.dtype}")
     bad = index[(index < 0) | (index >= size)]
@@ -66,10 +66,10 @@ def embedding(
 
 
 def _renorm_rows(weight: Any, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
-    data = np.asarray(weight.data)[rows]
+    data = np.asarray(weight._data)[rows]
     norms = np.linalg.norm(data, ord=norm_type, axis=1)
     scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-    new = np.asarray(weight.data).copy()
+    new = np.asarray(weight._data).copy()
     new[rows] = data * scale[:, None]
     with mytorch.no_grad():
         weight.copy_(new.astype(weight.dtype))
@@ -78,7 +78,7 @@ def _renorm_rows(weight: Any, rows: np.ndarray, max_norm: float, norm_type: floa
 def one_hot(tensor: Any, num_classes: int = -1) -> Any:
     """int64 one-hot encoding: shape ``tensor.shape + (num_classes,)``."""
     check_tensor("one_hot", "tensor", tensor)
-    index = np.asarray(tensor.data)
+    index = np.asarray(tensor._data)
     if num_classes == -1:
         num_classes = int(index.max()) + 1 if index.size else 0
     index = _indices("one_hot", tensor, num_classes, "classes")
