@@ -17,13 +17,34 @@ from .serialization import load, save  # noqa: E402, F401  (mytorch.save / mytor
 
 
 def __getattr__(name: str):
-    """``mytorch.viz``, ``mytorch.micro``, ``mytorch.vector`` on first use (no import cost up front)."""
-    if name in ("viz", "micro", "vector", "datasets", "nn", "optim", "utils", "autograd"):
-        import importlib
+    """Subpackages on first use (no import cost up front), and the device-following functions.
 
+    ``mytorch.tensor``, ``mytorch.zeros`` and the other factories make tensors on the default
+    device (``set_default_device``, ``with mytorch.device(...)``; the vector engine unless
+    set); ``mytorch.where`` and the other math functions run on their tensors' engine.
+    """
+    import importlib
+
+    if name in ("viz", "micro", "vector", "datasets", "nn", "optim", "utils", "autograd"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "explain":  # mytorch.explain(t, index, root=loss): one gradient element, term by term
         from ._explain import explain
 
         return explain
+    if name == "Tensor":  # the base class of both engines' Tensors (cached: layers check it often)
+        value = globals()[name] = importlib.import_module(f"{__name__}._tensor_base").TensorBase
+        return value
+    if name in ("set_default_device", "get_default_device"):
+        return getattr(importlib.import_module(f"{__name__}._device"), name)
+    if name.startswith("_"):
+        raise AttributeError(f"module 'mytorch' has no attribute {name!r}")
+    names = importlib.import_module(f"{__name__}._engine_names")
+    if name in names.__all__:
+        value = globals()[name] = getattr(names, name)
+        return value
+    vector = importlib.import_module(f"{__name__}.vector")
+    if hasattr(vector._api, name) and name != "exports":
+        _dispatch = importlib.import_module(f"{__name__}._dispatch")
+        globals()[name] = value = _dispatch.function(name)
+        return value
     raise AttributeError(f"module 'mytorch' has no attribute {name!r}")

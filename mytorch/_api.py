@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,59 +23,87 @@ from ._api_more import MoreAPI
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
 
 
+def _on_device(factory: Callable[..., Any]) -> Callable[..., Any]:
+    """Make ``factory`` (``zeros``, ``randn``, ...) run on the engine its ``device=`` names.
+
+    No ``device=``: the default device if one is set, else this engine; ``*_like`` and
+    ``as_tensor`` of a tensor default to that tensor's device, as in PyTorch.
+    """
+    name = factory.__name__
+
+    @functools.wraps(factory)
+    def on_device(self: EngineAPI, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        here = self.Tensor._location
+        like = args[0] if args and isinstance(args[0], TensorBase) else None
+        if device is None and like is not None and (name.endswith("_like") or name == "as_tensor"):
+            where = like.device
+        else:
+            where = _device.resolve(device, name, here)
+        if where != here:
+            return getattr(_device.engine(where), name)(*args, device=where, **kwargs)
+        return factory(self, *args, device=where, **kwargs)
+
+    return on_device
+
+
 class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.py
     """The creation and math functions of one engine (``tensor_cls``, ``tensor``)."""
 
     def __init__(self, tensor_cls: type, tensor: Callable[..., Any]) -> None:
         self.Tensor = tensor_cls
-        self.tensor = tensor
+        self.tensor = tensor  # the engine's public ``tensor`` (it follows device=)
+
+    def _here(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+        """A tensor of this engine, whatever the default device (for the functions below)."""
+        return self.Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
     # ------------------------------------------------------------ creation
     def _make(self, array: np.ndarray, dtype: Any, requires_grad: bool) -> Any:
         dtype = _dtype.as_dtype(dtype)
         if dtype is None and np.issubdtype(array.dtype, np.floating):
             dtype = _dtype.get_default_dtype()
-        return self.tensor(array, dtype=dtype, requires_grad=requires_grad)
+        return self._here(array, dtype=dtype, requires_grad=requires_grad)
 
+    @_on_device
     def zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of zeros, e.g. ``zeros(2, 3)``."""
-        _device.resolve(device, "zeros")
         return self._make(np.zeros(parse_shape(size)), dtype, requires_grad)
 
+    @_on_device
     def ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of ones, e.g. ``ones(2, 3)``."""
-        _device.resolve(device, "ones")
         return self._make(np.ones(parse_shape(size)), dtype, requires_grad)
 
+    @_on_device
     def empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """An uninitialised tensor (zeros here)."""
-        _device.resolve(device, "empty")
-        return self.zeros(*size, dtype=dtype, requires_grad=requires_grad)
+        return self.zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device)
 
+    @_on_device
     def full(self, size: Sequence[int], fill_value: float, *, dtype: Any = None,
              requires_grad: bool = False, device: Any = None) -> Any:
         """A tensor of ``size`` filled with ``fill_value``."""
-        _device.resolve(device, "full")
         array = np.full(parse_shape((size,)), fill_value)
         return self._make(array, dtype, requires_grad)
 
+    @_on_device
     def rand(self, *size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
              device: Any = None) -> Any:
         """Uniform samples from [0, 1): from ``generator`` or the shared one (see ``manual_seed``)."""
-        _device.resolve(device, "rand")
         array = _generator.rng(generator, "rand").uniform(0.0, 1.0, size=parse_shape(size))
         return self._make(array, dtype, requires_grad)
 
+    @_on_device
     def randn(self, *size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
               device: Any = None) -> Any:
         """Standard normal samples, from ``generator`` or the shared one.
 
         Seeded draws repeat on both engines but differ from PyTorch's (see ``Generator``).
         """
-        _device.resolve(device, "randn")
         array = _generator.rng(generator, "randn").normal(0.0, 1.0, size=parse_shape(size))
         return self._make(array, dtype, requires_grad)
 
+    @_on_device
     def randint(self, *args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
                 device: Any = None, requires_grad: bool = False, low: int | None = None,
                 high: int | None = None) -> Any:
@@ -86,7 +115,6 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
             >>> tuple(x.shape), str(x.dtype), 3 <= x.min().item() and x.max().item() < 6
             ((2, 4), 'int64', True)
         """
-        _device.resolve(device, "randint")
         named = {"low": low, "high": high, "size": size}
         two_bounds = len(args) == 3 or (len(args) == 2 and size is not None)
         order = ["low", "high", "size"] if two_bounds else ["high", "size"]
@@ -109,15 +137,16 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         array = _generator.rng(generator, "randint").integers(low, high, size=parse_shape((size,)))
         return self._make(array.astype(np.int64), dtype, requires_grad)
 
+    @_on_device
     def randperm(self, n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Any:
         """A random permutation of ``range(n)`` (int64), from ``generator`` or the shared one."""
-        _device.resolve(device, "randperm")
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
         array = _generator.rng(generator, "randperm").permutation(int(n)).astype(np.int64)
         return self._make(array, dtype, requires_grad)
 
+    @_on_device
     def normal(self, mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
                dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Any:
         """Samples of N(mean, std**2): ``mean``/``std`` numbers (then ``size`` is needed) or tensors.
@@ -130,7 +159,6 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
             >>> tuple(mt.normal(mt.zeros(3), 1.0).shape), tuple(mt.normal(2.0, 3.0, (2, 2)).shape)
             ((3,), (2, 2))
         """
-        _device.resolve(device, "normal")
         tensors = [x for x in (mean, std) if isinstance(x, TensorBase)]
         m = np.asarray(mean.numpy() if isinstance(mean, TensorBase) else mean, dtype=np.float64)
         sd = np.asarray(std.numpy() if isinstance(std, TensorBase) else std, dtype=np.float64)
@@ -185,12 +213,12 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         rng = _generator.rng(generator, "multinomial")
         out = np.stack([rng.choice(rows.shape[1], size=num_samples, replace=bool(replacement), p=r / r.sum())
                         for r in rows])
-        return self.tensor(out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64))
+        return self._here(out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64))
 
+    @_on_device
     def arange(self, start: float, end: float | None = None, step: float = 1, *,
                dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
         """``arange(5)``, ``arange(1, 5)``, ``arange(0, 1, 0.25)`` as in PyTorch."""
-        _device.resolve(device, "arange")
         if end is None:
             start, end = 0, start
         array = np.arange(start, end, step)
@@ -198,39 +226,39 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
             array = array.astype(np.int64)
         return self._make(array, dtype, requires_grad)
 
+    @_on_device
     def linspace(self, start: float, end: float, steps: int, *, dtype: Any = None,
                  requires_grad: bool = False, device: Any = None) -> Any:
-        _device.resolve(device, "linspace")
         return self._make(np.linspace(start, end, steps), dtype, requires_grad)
 
+    @_on_device
     def eye(self, n: int, m: int | None = None, *, dtype: Any = None,
             requires_grad: bool = False, device: Any = None) -> Any:
-        _device.resolve(device, "eye")
         return self._make(np.eye(n, m), dtype, requires_grad)
 
+    @_on_device
     def zeros_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False,
                   device: Any = None) -> Any:
-        _device.resolve(device, "zeros_like")
-        return self.tensor(np.zeros(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+        return self._here(np.zeros(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
 
+    @_on_device
     def ones_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
-        _device.resolve(device, "ones_like")
-        return self.tensor(np.ones(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+        return self._here(np.ones(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
 
+    @_on_device
     def full_like(self, t: Any, fill_value: float, *, dtype: Any = None,
                   requires_grad: bool = False, device: Any = None) -> Any:
-        _device.resolve(device, "full_like")
         array = np.full(t.shape, fill_value)
-        return self.tensor(array, dtype=dtype or t.dtype, requires_grad=requires_grad)
+        return self._here(array, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
+    @_on_device
     def rand_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Any:
-        _device.resolve(device, "rand_like")
-        return self.rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+        return self.rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=device)
 
+    @_on_device
     def randn_like(self, t: Any, *, dtype: Any = None, requires_grad: bool = False,
                   device: Any = None) -> Any:
-        _device.resolve(device, "randn_like")
-        return self.randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+        return self.randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=device)
 
     def from_numpy(self, array: np.ndarray) -> Any:
         """A tensor with ``array``'s dtype, sharing its memory where the engine can (vector)."""
@@ -238,20 +266,21 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
             raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
         return self.Tensor._from_numpy(array)
 
+    @_on_device
     def as_tensor(self, data: Any, dtype: Any = None, device: Any = None) -> Any:
         """``data`` itself if it is already such a tensor, a shared numpy array, else a copy."""
-        _device.resolve(device, "as_tensor")
         if isinstance(data, self.Tensor) and dtype is None:
             return data
         if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
             return self.from_numpy(data)
-        return self.tensor(data, dtype=dtype)
+        return self._here(data, dtype=dtype)
 
     # ------------------------------------------------------------ joining
     def _tensors(self, name: str, tensors: Sequence[Any]) -> list[Any]:
-        tensors = [t if isinstance(t, TensorBase) else self.tensor(t) for t in tensors]
+        tensors = [t if isinstance(t, TensorBase) else self._here(t) for t in tensors]
         if not tensors:
             raise ValueError(f"{name}() expects a non-empty sequence of tensors")
+        _device.check_same(name, tensors)
         return tensors
 
     def cat(self, tensors: Sequence[Any], dim: int = 0) -> Any:
@@ -284,8 +313,9 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         cond = np.asarray(condition._data if isinstance(condition, TensorBase) else condition)
         if cond.dtype != np.bool_:
             raise TypeError(f"where: condition must be bool, got dtype {cond.dtype}")
-        a = input if isinstance(input, TensorBase) else self.tensor(input)
-        b = other if isinstance(other, TensorBase) else self.tensor(other)
+        a = input if isinstance(input, TensorBase) else self._here(input)
+        b = other if isinstance(other, TensorBase) else self._here(other)
+        _device.check_same("where", (a, b))
         try:
             np.broadcast_shapes(cond.shape, tuple(a.shape), tuple(b.shape))
         except ValueError:
@@ -300,8 +330,8 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         if isinstance(x, self.Tensor):
             return x
         if isinstance(x, TensorBase):
-            raise TypeError(f"expected a {self.Tensor.__module__} Tensor, got {type(x).__module__}")
-        return self.tensor(x)
+            raise _device.mismatch(self.Tensor.__module__.rsplit(".", 1)[0], self._here([]), x)
+        return self._here(x)
 
     def exp(self, input: Any) -> Any:  # noqa: A002
         return self._t(input).exp()

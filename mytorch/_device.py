@@ -1,11 +1,22 @@
-"""Devices, as PyTorch's device-selection preamble expects them: MyTorch computes on the CPU.
+"""Devices: MyTorch's two engines are its devices, both on the host CPU.
 
-``device("cpu")`` is the one device tensors live on; ``device("cuda")`` can be
-*named* (tutorials build it before asking whether it exists) but not used:
-moving a tensor or module there, or creating one with ``device="cuda"``, raises
-a RuntimeError. ``cuda.is_available()`` and ``accelerator.is_available()``
-answer False, ``accelerator.current_accelerator()`` answers None, so the
+* ``device("micro")``: the scalar engine (``mytorch.micro``).
+* ``device("vector")``: the numpy engine (``mytorch.vector``). Its tensors report
+  ``device(type='cpu')``, as a PyTorch CPU tensor does, and ``device("vector") ==
+  device("cpu")``.
+* ``"cpu"`` *asked for* means "the host engine at hand": in ``mytorch.micro.zeros(2,
+  device="cpu")`` or ``micro_tensor.to("cpu")`` that is the micro engine, so a PyTorch
+  tutorial's ``device = "cpu"`` preamble never moves a tensor off its engine; at the top
+  level (``mytorch.zeros``, ``nn`` layers) it is the vector engine.
+
+``device("cuda")`` can be *named* (tutorials build it before asking whether it
+exists) but not used: creating or moving a tensor there raises a RuntimeError.
+``cuda.is_available()`` and ``accelerator.is_available()`` answer False, so the
 usual preamble picks the CPU.
+
+Where a tensor is made without ``device=``: on the default device if one was set
+(``set_default_device("micro")`` or ``with device("micro"):``), else on the engine of
+the namespace called (``mytorch.micro.zeros``), else on the vector engine.
 
 Example:
     >>> import mytorch.vector as torch
@@ -18,10 +29,14 @@ Example:
 from __future__ import annotations
 
 import builtins
+import contextvars
+from types import ModuleType
 from typing import Any
 
-#: Device types PyTorch knows; all can be named, only "cpu" can hold tensors here.
-KNOWN_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "mtia", "hpu", "privateuseone")
+#: The device types that hold tensors here: the engines ("cpu" is the vector engine's name).
+ENGINE_TYPES = ("cpu", "vector", "micro")
+#: Device types PyTorch knows; all can be named, only ENGINE_TYPES can hold tensors.
+KNOWN_TYPES = ENGINE_TYPES + ("cuda", "mps", "xpu", "meta", "hip", "xla", "mtia", "hpu", "privateuseone")
 
 
 class device:  # noqa: N801 - torch.device
@@ -32,13 +47,13 @@ class device:  # noqa: N801 - torch.device
         (0, device(type='cuda', index=1))
     """
 
-    __slots__ = ("type", "index")
+    __slots__ = ("type", "index", "_tokens", "_exact")
 
     def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
             if index is not None:
                 raise TypeError(f"device(): cannot give an index with a device object {type!r}")
-            self.type, self.index = type.type, type.index
+            self.type, self.index, self._tokens, self._exact = type.type, type.index, [], False
             return
         if not isinstance(type, str):
             raise TypeError(f"device() expects a str or a device, got {builtins.type(type).__name__}")
@@ -55,13 +70,25 @@ class device:  # noqa: N801 - torch.device
             index = int(number)
         if index is not None and (not isinstance(index, int) or isinstance(index, bool) or index < 0):
             raise RuntimeError(f"Device index must not be negative (or a non-int), got {index!r}")
-        self.type, self.index = name, index
+        self.type, self.index, self._tokens, self._exact = name, index, [], False
+
+    def _where(self) -> tuple[str, int | None]:  # "vector" and "cpu" name the same engine
+        return ("cpu" if self.type == "vector" else self.type), self.index
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        return isinstance(other, device) and self._where() == other._where()
 
     def __hash__(self) -> int:
-        return hash((self.type, self.index))
+        return hash(self._where())
+
+    def __enter__(self) -> device:
+        """``with device("micro"):`` makes it the default device inside the block."""
+        resolve(self, "with device(...)")
+        self._tokens.append(_default.set(self))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _default.reset(self._tokens.pop())
 
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
@@ -73,24 +100,121 @@ class device:  # noqa: N801 - torch.device
 
 
 CPU = device("cpu")
+CPU._exact = True  # the vector engine's location (a tensor's .device): never "the engine at hand"
+MICRO = device("micro")
+
+#: The default device set by ``set_default_device`` / ``with device(...)`` (None: not set).
+_default: contextvars.ContextVar[device | None] = contextvars.ContextVar("default_device", default=None)
+#: The engine "cpu" means where no namespace says (the micro namespace's layers set it to micro).
+_home: contextvars.ContextVar[device] = contextvars.ContextVar("home_device", default=CPU)
 
 
-def resolve(where: Any, op: str) -> device:
-    """The device ``where`` names (None means the CPU); RuntimeError unless it is the CPU.
+def resolve(where: Any, op: str, home: device | None = None) -> device:
+    """The engine a tensor is made on: ``where``, else the default device, else ``home``.
+
+    ``home`` is the engine at hand (a namespace's, a tensor's own); "cpu" resolves to it.
+    RuntimeError for a device that holds no tensors here (cuda, mps, ...).
 
     Example:
-        >>> resolve("cpu", "zeros"), resolve(None, "zeros")
-        (device(type='cpu'), device(type='cpu'))
+        >>> resolve("cpu", "zeros"), resolve(None, "zeros", home=MICRO), resolve("cpu", "to", MICRO)
+        (device(type='cpu'), device(type='micro'), device(type='micro'))
     """
+    home = _home.get() if home is None else home
     if where is None:
-        return CPU
+        where = _default.get()
+        if where is None:
+            return home
     d = where if isinstance(where, device) else device(where)
-    if d.type != "cpu":
+    if d.type not in ENGINE_TYPES:
         raise RuntimeError(
-            f"{op}: device {str(d)!r} is not available: MyTorch computes on the CPU only "
-            "(cuda.is_available() and accelerator.is_available() are False); use device='cpu'"
+            f"{op}: device {str(d)!r} is not available: MyTorch computes on the CPU, with two "
+            "engines as devices, 'cpu' (= 'vector') and 'micro' (cuda.is_available() and "
+            "accelerator.is_available() are False); use device='cpu'"
         )
-    return d
+    if d.type == "cpu" and not d._exact:
+        return home
+    return CPU if d.type in ("cpu", "vector") else MICRO
+
+
+class DeviceMismatchError(RuntimeError, TypeError):
+    """Tensors of two engines in one op (RuntimeError, as PyTorch raises; TypeError, as MyTorch did)."""
+
+
+def mismatch(op: str, a: Any, b: Any) -> DeviceMismatchError:
+    """The error for ``op`` given tensors ``a`` and ``b`` on different devices (engines).
+
+    Example:
+        >>> import mytorch
+        >>> message = str(mismatch("add", mytorch.ones(1), mytorch.ones(1, device="micro")))
+        >>> message[:97]
+        'add: expected all tensors to be on the same device, but found at least two devices, cpu and micro'
+        >>> message[97:]
+        " (a vector Tensor and a micro Tensor); move one with .to(...), e.g. .to('micro')"
+    """
+    names = {"cpu": "vector", "micro": "micro"}
+    da, db = a.device, b.device
+    return DeviceMismatchError(
+        f"{op}: expected all tensors to be on the same device, but found at least two devices, {da} and "
+        f"{db} (a {names[da.type]} Tensor and a {names[db.type]} Tensor); move one with .to(...), "
+        f"e.g. .to({str(db)!r})"
+    )
+
+
+def check_same(op: str, tensors: Any) -> None:
+    """Raise ``mismatch`` unless every tensor in ``tensors`` is on the same engine."""
+    first = None
+    for t in tensors:
+        if first is None:
+            first = t
+        elif type(t)._location is not type(first)._location:
+            raise mismatch(op, first, t)
+
+
+def engine(where: device) -> ModuleType:
+    """The engine module of a resolved device: ``mytorch.micro`` or ``mytorch.vector``."""
+    if where.type == "micro":
+        from . import micro
+
+        return micro
+    from . import vector
+
+    return vector
+
+
+def set_default_device(where: Any) -> None:
+    """Make ``where`` the device tensors and layers are created on (None: unset it).
+
+    Example:
+        >>> import mytorch
+        >>> mytorch.set_default_device("micro"); mytorch.zeros(2).device
+        device(type='micro')
+        >>> mytorch.set_default_device(None); mytorch.zeros(2).device
+        device(type='cpu')
+    """
+    if where is not None:
+        where = device(where) if not isinstance(where, device) else where
+        resolve(where, "set_default_device")
+    _default.set(where)
+
+
+def get_default_device() -> device:
+    """The device a tensor made without ``device=`` goes to at the top level."""
+    return resolve(None, "get_default_device")
+
+
+class home_device:
+    """Context manager: inside it, "cpu" and "no device given" mean ``where`` (used by the
+    micro namespace's ``nn`` layers, so ``mytorch.micro.nn.Linear(2, 3)`` holds micro Parameters).
+    """
+
+    def __init__(self, where: device) -> None:
+        self.where, self.token = where, None
+
+    def __enter__(self) -> None:
+        self.token = _home.set(self.where)
+
+    def __exit__(self, *exc: Any) -> None:
+        _home.reset(self.token)
 
 
 def is_device(x: Any) -> bool:
@@ -98,19 +222,21 @@ def is_device(x: Any) -> bool:
     return isinstance(x, device) or (isinstance(x, str) and x.partition(":")[0] in KNOWN_TYPES)
 
 
-def parse_to(args: tuple, kwargs: dict, op: str) -> Any:
-    """The dtype asked for by ``to(...)``'s arguments (None: keep it), checking any device.
+def parse_to(args: tuple, kwargs: dict, op: str, home: device | None = None) -> tuple[device | None, Any]:
+    """The device and dtype asked for by ``to(...)``'s arguments (None: keep it).
 
     Accepts PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
     ``to(other_tensor)``, ``to(device=..., dtype=..., non_blocking=..., copy=...)``.
 
+    ``home`` is the engine of the tensor or module being moved: ``"cpu"`` resolves to it.
+
     Example:
-        >>> parse_to(("cpu", "float64"), {}, "to"), parse_to((), {"device": device("cpu")}, "to")
-        ('float64', None)
+        >>> parse_to(("cpu", "float64"), {}, "to"), parse_to((), {"device": "micro"}, "to")
+        ((device(type='cpu'), 'float64'), (device(type='micro'), None))
     """
     kwargs = dict(kwargs)
     dtype = kwargs.pop("dtype", None)
-    resolve(kwargs.pop("device", None), op)
+    where = kwargs.pop("device", None)
     kwargs.pop("non_blocking", None)
     kwargs.pop("copy", None)
     kwargs.pop("memory_format", None)
@@ -118,14 +244,14 @@ def parse_to(args: tuple, kwargs: dict, op: str) -> Any:
         raise TypeError(f"{op}() got unexpected keyword arguments {sorted(kwargs)}")
     for arg in args:
         if is_device(arg):
-            resolve(arg, op)
-        elif hasattr(arg, "grad_fn") and hasattr(arg, "dtype"):  # a tensor: take its dtype
-            dtype = arg.dtype
+            where = arg
+        elif hasattr(arg, "grad_fn") and hasattr(arg, "dtype"):  # a tensor: take its device and dtype
+            where, dtype = arg.device, arg.dtype
         elif isinstance(arg, bool):  # non_blocking / copy given positionally
             continue
         elif arg is not None:
             dtype = arg
-    return dtype
+    return (None if where is None else resolve(where, op, home)), dtype
 
 
 class _Cuda:

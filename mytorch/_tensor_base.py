@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _anomaly, _device, _dtype
+from . import _anomaly, _device, _dtype, _graph
 from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
@@ -242,10 +242,23 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         self.requires_grad = requires_grad
         return self
 
+    #: The engine's device (``device(type='cpu')`` for the vector engine, ``'micro'`` for micro).
+    _location: _device.device = _device.CPU
+
     @property
     def device(self) -> _device.device:
-        """Always ``device(type='cpu')``: MyTorch computes on the CPU."""
-        return _device.CPU
+        """The engine this tensor lives on: ``device(type='cpu')`` (vector) or ``device(type='micro')``."""
+        return type(self)._location
+
+    def _to_engine(self, where: _device.device) -> TensorBase:
+        """A copy of this tensor on another engine (``to("micro")``): no history crosses engines."""
+        if self.requires_grad and _graph.is_grad_enabled():
+            raise RuntimeError(
+                f"Tensor.to({str(where)!r}): this {str(self.device)} tensor requires grad, and gradients "
+                "do not flow between engines; move .detach() (then .requires_grad_() the copy), or "
+                "move the whole model with Module.to(...)"
+            )
+        return _device.engine(where).tensor(self.detach().numpy(), dtype=self.dtype)
 
     def cpu(self):
         """This tensor (it is on the CPU already)."""
@@ -807,6 +820,8 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     # ------------------------------------------------------------ linear algebra
     def matmul(self, other):
         other = self._constant(other) if not isinstance(other, TensorBase) else other
+        if type(other)._location is not type(self)._location:
+            raise _device.mismatch("matmul", self, other)
         a_shape, b_shape = tuple(self.shape), tuple(other.shape)
         if not a_shape or not b_shape:
             raise ValueError(f"matmul: both operands need at least 1 dim, got {a_shape} @ {b_shape}")

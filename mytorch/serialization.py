@@ -8,8 +8,8 @@ directory and renames it over ``path``, so a crash never leaves a half-written
 checkpoint and never destroys the previous one; a temporary left by a killed
 process is removed by the next ``save`` into that folder.
 
-Tensors load as ``mytorch.vector`` tensors unless ``engine=mytorch.micro`` is
-given; a state dict saved from either engine loads into the other.
+Tensors load as ``mytorch.vector`` tensors unless ``engine=mytorch.micro`` (or
+``map_location="micro"``) is given; a state dict saved from either engine loads into the other.
 
 Example:
     >>> import mytorch, mytorch.vector as mt, tempfile, os
@@ -252,10 +252,14 @@ def load(
 ) -> Any:
     """Read what ``save`` wrote; tensors become ``engine`` tensors (``mytorch.vector`` by default).
 
-    ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility
-    (there is only the CPU, and only data is ever loaded). A path ending in
+    ``map_location`` may name a device (``"micro"``, ``"cpu"``): the engine to load onto;
+    ``weights_only`` is accepted for PyTorch compatibility (only data is ever loaded). A path ending in
     ``.safetensors`` (or ``format="safetensors"``) is read as a safetensors file.
     """
+    from . import _device
+
+    if engine is None and isinstance(map_location, (str, _device.device)):  # "micro": that engine
+        engine = _device.engine(_device.resolve(map_location, "load"))
     module = _engine_module(engine)
     if _file_format(f, format, "load") == "safetensors":
         return load_safetensors(f, module)

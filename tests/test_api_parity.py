@@ -41,7 +41,8 @@ def _class_api(cls: type) -> dict[str, object]:
     for name in dir(cls):
         raw = inspect.getattr_static(cls, name)
         if name.startswith("__") and name.endswith("__"):
-            if name in ("__slots__", "__module__", "__doc__", "__weakref__", "__dict__", "__annotations__"):
+            if name in ("__slots__", "__module__", "__doc__", "__weakref__", "__dict__", "__annotations__",
+                        "__slotnames__"):  # copyreg caches __slotnames__ once an instance is copied
                 continue
             if raw is inspect.getattr_static(object, name, None):
                 continue

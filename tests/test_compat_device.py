@@ -24,7 +24,10 @@ def test_preamble_picks_the_cpu(mt):
     device = mt.device("cuda" if mt.cuda.is_available() else "cpu")
     assert repr(device) == repr(torch.device("cpu")) and str(device) == "cpu"
     x = mt.ones(2, 3, device=device).to(device)
-    assert x.device == device and x.device == mt.device("cpu") and str(x.device) == "cpu"
+    # "cpu" is the host engine at hand: the preamble never moves a tensor off its engine (device)
+    home = "cpu" if mt is mv else "micro"
+    assert x.device == mt.device(home) and str(x.device) == home and isinstance(x, mt.Tensor)
+    assert (x.device == device) == (mt is mv)
 
 
 @pytest.mark.parametrize("spec", ["cpu", "cpu:0", "cuda", "cuda:1", ("cuda", 2), "mps"])
@@ -65,7 +68,8 @@ def test_factories_accept_cpu(mt, device):
     like = mt.ones(2)
     made += [f(like, device=device) for f in (mt.zeros_like, mt.ones_like, mt.rand_like, mt.randn_like)]
     made.append(mt.full_like(like, 2.0, device=device))
-    assert all(t.device == mt.device("cpu") for t in made)
+    home = mt.device("cpu" if mt is mv else "micro")  # "cpu" asked for: the namespace's own engine
+    assert all(t.device == home and isinstance(t, mt.Tensor) for t in made)
 
 
 @pytest.mark.parametrize("mt", ENGINES, ids=["vector", "micro"])
@@ -112,6 +116,6 @@ def test_module_to_device_keeps_parameters(mt):
     device = mt.device("cuda" if mt.cuda.is_available() else "cpu")
     assert net.to(device) is net and net.to("cpu") is net and net.to(device=device) is net
     assert [id(p) for p in net.parameters()] == [id(p) for p in params]
-    assert all(p.device == device for p in net.parameters())
+    assert all(p.device == mt.Tensor._location for p in net.parameters())  # "cpu": the engine at hand
     net.to(device, mt.float64)
     assert {str(p.dtype) for p in net.parameters()} == {"float64"}

@@ -6,8 +6,6 @@ the same message, and the message must name the offending values.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
@@ -75,7 +73,8 @@ def test_same_error_as_vector_engine(name):
 
 
 def test_mixing_engines_is_a_type_error_naming_both():
-    with pytest.raises(TypeError, match=re.escape("cannot mix a micro Tensor with a mytorch.vector")):
+    same_device = "expected all tensors to be on the same device, but found at least two devices, micro and"
+    with pytest.raises(TypeError, match=same_device):
         mm.ones(2) + mt.ones(2)
     with pytest.raises(TypeError, match="cannot assign a vector Tensor into a micro Tensor"):
         mm.ones(2)[0] = mt.tensor(1.0)

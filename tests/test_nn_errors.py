@@ -101,7 +101,7 @@ def test_load_state_dict_wrong_shape_gives_both_shapes():
 def test_mixing_engines_or_passing_arrays_is_a_type_error():
     with pytest.raises(TypeError, match="must be a Tensor, not ndarray"):
         nn.Linear(2, 2)(np.zeros((1, 2)))
-    with pytest.raises(TypeError, match="Sequential is not a|is not a mytorch.vector.nn.Module"):
+    with pytest.raises(TypeError, match="Sequential is not a|is not a mytorch.nn.Module"):
         nn.Sequential(object())
 
 

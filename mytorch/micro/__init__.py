@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from .._api import EngineAPI
+from .._device import engine as _engine_of
 from .._device import resolve as _resolve_device
 from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
 from . import autograd  # noqa: F401
@@ -31,7 +32,9 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device:
         >>> tensor([1.0, 2.0]).dtype
         dtype('float64')
     """
-    _resolve_device(device, "tensor")
+    where = _resolve_device(device, "tensor", Tensor._location)
+    if where != Tensor._location:
+        return _engine_of(where).tensor(data, dtype, requires_grad, device=where)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -48,12 +51,22 @@ _api = EngineAPI(Tensor, tensor)
 globals().update({k: v for k, v in _api.exports().items() if k != "tensor"})
 Tensor._engine = sys.modules[__name__]
 
-# Written-once packages, bound to this engine (imported last: they use the names above).
-from .._engine_loader import load_nn_for as _load_nn_for  # noqa: E402
 
-nn = _load_nn_for("mytorch.micro")
-utils = _load_nn_for("mytorch.micro", "utils")  # utils.data collates into micro Tensors
-from .. import optim  # noqa: E402, F401
 
-layers = nn  # the seed project's names
-optimizers = optim
+def __getattr__(name: str) -> Any:
+    """``nn``, ``utils`` (and the seed's ``layers``/``optimizers``): the one ``mytorch.nn``,
+    ``mytorch.utils`` and ``mytorch.optim``, with layers and DataLoader homed on this engine
+    (the namespace modules ``micro/nn.py``, ``micro/utils.py``). Imported on first use: the
+    engine itself never imports nn."""
+    import importlib
+
+    module = {"nn": "mytorch.micro.nn", "layers": "mytorch.micro.nn", "utils": "mytorch.micro.utils",
+              "optim": "mytorch.optim", "optimizers": "mytorch.optim"}.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = importlib.import_module(module)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"nn", "optim", "utils", "layers", "optimizers"})

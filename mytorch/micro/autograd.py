@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import _anomaly, _graph
@@ -95,3 +97,22 @@ class Function(FunctionBase):
             g = np.asarray(g._data if isinstance(g, Tensor) else g, dtype=np.float64)
             row.extend(np.broadcast_to(g, a.shape).ravel().tolist())
         return tuple(row)
+
+
+def _backward_stop(tensors: list, callback: Any) -> list:
+    """Copies of ``tensors`` at which micro backward stops to pass their gradients through ``callback``.
+
+    ``nn``'s module backward hooks stop here. A micro Function is differentiated once per
+    output element, so a gate (``graph.add_gate``) does it instead.
+    """
+    from . import graph
+
+    copies = [t.clone() for t in tensors]
+
+    def run(grads: list) -> list:
+        as_tensors = tuple(g if isinstance(g, Tensor) else Tensor._wrap(arrays.to_values(g)) for g in grads)
+        result = callback(as_tensors)
+        return [Tensor(np.zeros(c.shape)) if r is None else r for r, c in zip(result, copies)]
+
+    graph.add_gate(copies, run)
+    return copies

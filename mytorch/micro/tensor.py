@@ -108,6 +108,7 @@ class Tensor(TensorBase):
     )
 
     _engine: Any = None  # set to the ``mytorch.micro`` module on import
+    _location = _device.MICRO
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self._values = _storage(as_array(data, _dtype.as_dtype(dtype)))
@@ -311,7 +312,7 @@ class Tensor(TensorBase):
         if isinstance(other, (np.generic, np.ndarray)) and np.ndim(other) == 0:
             return other.item()
         if isinstance(other, TensorBase):
-            raise TypeError(f"{op}: cannot mix a micro Tensor with a {type(other).__module__} Tensor")
+            raise _device.mismatch(op, self, other)
         other = Tensor._wrap(_storage(as_array(other)))
         broadcast_shapes(op, self.shape, other.shape)
         return other
@@ -426,7 +427,10 @@ class Tensor(TensorBase):
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Cast to ``dtype`` (any floating dtype means float64 here); device ``"cpu"`` is accepted."""
-        dtype = _device.parse_to(args, kwargs, "Tensor.to")
+        where, dtype = _device.parse_to(args, kwargs, "Tensor.to", Tensor._location)
+        if where is not None and where != Tensor._location:
+            moved = self._to_engine(where)
+            return moved if dtype is None else moved.to(dtype)
         if dtype is None:
             return self
         dtype = np.dtype(dtype)

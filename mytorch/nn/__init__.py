@@ -13,7 +13,6 @@ Example:
 """
 
 from . import functional, init
-from ._engine import engine  # noqa: F401
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .activation_more import (
     CELU,

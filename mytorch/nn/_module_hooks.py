@@ -6,7 +6,8 @@ pay nothing more. The full backward hooks work as PyTorch's ``BackwardHook``:
 a stop in backward on copies of the module's outputs receives ``grad_output``
 (the pre-hooks may replace it); one on copies of its inputs receives
 ``grad_input`` and calls the hooks, whose returned tuple replaces it. On the
-vector engine a stop is a user Function; on the micro engine a ``Gate``.
+vector engine a stop is a user Function; on the micro engine a ``Gate`` (each engine's
+``autograd._backward_stop``).
 
 Example:
     >>> import mytorch.vector as mt
@@ -20,10 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import mytorch
 from mytorch import _hooks
 from mytorch._tensor_base import TensorBase
-
-from ._engine import engine
 
 
 class ModuleHooks:
@@ -53,7 +53,7 @@ def call(module: Any, hooks: ModuleHooks, args: tuple, kwargs: dict) -> Any:
         if result is not None:
             args = result if isinstance(result, tuple) else (result,)
     state = None
-    if (hooks.backward or hooks.backward_pre) and engine.is_grad_enabled():
+    if (hooks.backward or hooks.backward_pre) and mytorch.is_grad_enabled():
         state = _BackwardState(module, hooks, args)
         args = state.wrap_inputs(args)
     output = module.forward(*args, **kwargs)
@@ -129,10 +129,7 @@ class _BackwardState:
         if not self.positions:
             return args
         tensors = [args[i] for i in self.positions]
-        if engine.__name__ == "mytorch.micro":
-            wrapped = _micro_stop(tensors, self.on_grad_input)
-        else:
-            wrapped = _vector_stop(tensors, self.on_grad_input)
+        wrapped = type(tensors[0])._engine.autograd._backward_stop(tensors, self.on_grad_input)
         args = list(args)
         for i, w in zip(self.positions, wrapped):
             args[i] = w
@@ -144,51 +141,11 @@ class _BackwardState:
         if not chosen:
             return output
         tensors = [outs[i] for i in chosen]
-        if engine.__name__ == "mytorch.micro":
-            wrapped = _micro_stop(tensors, self.on_grad_output)
-        else:
-            wrapped = _vector_stop(tensors, self.on_grad_output)
+        wrapped = type(tensors[0])._engine.autograd._backward_stop(tensors, self.on_grad_output)
         new = list(outs)
         for i, w in zip(chosen, wrapped):
             new[i] = w
         return tuple(new) if isinstance(output, tuple) else new[0]
-
-
-def _vector_stop(tensors: list, callback: Any) -> list:
-    """Copies of ``tensors`` whose backward passes their gradients through ``callback`` (a Function)."""
-
-    class BackwardHook(engine.autograd.Function):
-        @staticmethod
-        def forward(ctx: Any, *xs: Any) -> Any:
-            outs = tuple(x.clone() for x in xs)
-            return outs if len(outs) > 1 else outs[0]
-
-        @staticmethod
-        def backward(ctx: Any, *grads: Any) -> Any:
-            result = callback(grads)
-            return result if len(result) > 1 else result[0]
-
-    wrapped = BackwardHook.apply(*tensors)
-    return list(_as_tuple(wrapped))
-
-
-def _micro_stop(tensors: list, callback: Any) -> list:
-    """Copies of ``tensors`` at which micro backward stops to pass their gradients through ``callback``.
-
-    (A micro Function is differentiated once per output element, so a Gate does it instead.)
-    """
-    from mytorch.micro import arrays, graph
-
-    copies = [t.clone() for t in tensors]
-
-    def run(grads: list) -> list:
-        as_tensors = tuple(g if isinstance(g, TensorBase) else engine.Tensor._wrap(arrays.to_values(g))
-                           for g in grads)
-        result = callback(as_tensors)
-        return [engine.zeros(*c.shape) if r is None else r for r, c in zip(result, copies)]
-
-    graph.add_gate(copies, run)
-    return copies
 
 
 def add_forward_pre_hook(module: Any, hook: Any, prepend: bool = False) -> _hooks.RemovableHandle:

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
+import mytorch
+
 from . import functional as F
 from . import init
-from ._engine import engine
 from .functional._checks import check_optional_tensor, check_tensor, shape_str
 from .linear import Linear
 from .module import Module
@@ -62,9 +63,9 @@ class MultiheadAttention(Module):
         self.dropout, self.batch_first = dropout, batch_first
         self.kdim = self.vdim = embed_dim
         self._qkv_same_embed_dim = True
-        self.in_proj_weight = Parameter(engine.empty(3 * embed_dim, embed_dim, dtype=dtype))
+        self.in_proj_weight = Parameter(mytorch.empty(3 * embed_dim, embed_dim, dtype=dtype, device=device))
         if bias:
-            self.in_proj_bias = Parameter(engine.empty(3 * embed_dim, dtype=dtype))
+            self.in_proj_bias = Parameter(mytorch.empty(3 * embed_dim, dtype=dtype, device=device))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import mytorch
+
 from . import functional as F
 from . import init
-from ._engine import engine
 from .functional._checks import check_tensor
 from .module import Module
 from .parameter import Parameter
@@ -46,18 +47,18 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = Parameter(engine.empty(num_features, dtype=dtype))
+            self.weight = Parameter(mytorch.empty(num_features, dtype=dtype, device=device))
             if bias:
-                self.bias = Parameter(engine.empty(num_features, dtype=dtype))
+                self.bias = Parameter(mytorch.empty(num_features, dtype=dtype, device=device))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", engine.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", engine.ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", engine.tensor(0, dtype="int64"))
+            self.register_buffer("running_mean", mytorch.zeros(num_features, dtype=dtype, device=device))
+            self.register_buffer("running_var", mytorch.ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked", mytorch.tensor(0, dtype="int64", device=device))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -66,7 +67,7 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            with engine.no_grad():
+            with mytorch.no_grad():
                 self.running_mean.zero_()
                 self.running_var.fill_(1)
                 self.num_batches_tracked.zero_()
@@ -95,7 +96,7 @@ class _BatchNorm(Module):
         self._check_input(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            with engine.no_grad():
+            with mytorch.no_grad():
                 self.num_batches_tracked.add_(1)
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())

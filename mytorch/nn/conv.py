@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import mytorch
+
 from . import functional as F
 from . import init
-from ._engine import engine
 from .functional._checks import check_tensor, ntuple
 from .functional._conv import check_conv_input
 from .module import Module
@@ -70,9 +71,9 @@ class _ConvNd(Module):
         self.output_padding = (0,) * nd
         self.transposed = False
         shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(engine.empty(*shape, dtype=dtype))
+        self.weight = Parameter(mytorch.empty(*shape, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(engine.empty(out_channels, dtype=dtype))
+            self.bias = Parameter(mytorch.empty(out_channels, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

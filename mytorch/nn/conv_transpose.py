@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import mytorch
+
 from . import functional as F
-from ._engine import engine
 from .conv import _ConvNd
 from .functional._checks import ntuple
 from .module import Module
@@ -56,9 +57,9 @@ class _ConvTransposeNd(Module):
         self.padding_mode = padding_mode
         self.transposed = True
         shape = (in_channels, out_channels // groups) + self.kernel_size
-        self.weight = Parameter(engine.empty(*shape, dtype=dtype))
+        self.weight = Parameter(mytorch.empty(*shape, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(engine.empty(out_channels, dtype=dtype))
+            self.bias = Parameter(mytorch.empty(out_channels, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

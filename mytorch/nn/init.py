@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._engine import engine
+import mytorch
 
 _LINEAR = (
     "linear",
@@ -76,18 +76,18 @@ def _calculate_correct_fan(tensor: Any, mode: str) -> int:
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
     """Fill with U(a, b)."""
-    with engine.no_grad():
+    with mytorch.no_grad():
         return tensor.uniform_(a, b)
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
     """Fill with N(mean, std**2)."""
-    with engine.no_grad():
+    with mytorch.no_grad():
         return tensor.normal_(mean, std)
 
 
 def constant_(tensor: Any, val: float) -> Any:
-    with engine.no_grad():
+    with mytorch.no_grad():
         return tensor.fill_(val)
 
 
@@ -96,7 +96,7 @@ def ones_(tensor: Any) -> Any:
 
 
 def zeros_(tensor: Any) -> Any:
-    with engine.no_grad():
+    with mytorch.no_grad():
         return tensor.zero_()
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import mytorch
+
 from . import functional as F
 from . import init
-from ._engine import engine
 from .functional._checks import check_tensor
 from .module import Module
 from .parameter import Parameter
@@ -43,9 +44,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(engine.empty(out_features, in_features, dtype=dtype))
+        self.weight = Parameter(mytorch.empty(out_features, in_features, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(engine.empty(out_features, dtype=dtype))
+            self.bias = Parameter(mytorch.empty(out_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -58,7 +59,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Any) -> Any:
-        if not isinstance(input, engine.Tensor):
+        if not isinstance(input, mytorch.Tensor):
             check_tensor(repr(self), "input", input)
         shape = input.shape
         if not shape or shape[-1] != self.in_features:

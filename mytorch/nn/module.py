@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
+import mytorch
 from mytorch import _device
 from mytorch._tensor_base import TensorBase
 
 from . import _module_hooks, _traversal
-from ._engine import engine
 from .parameter import Parameter
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
@@ -86,7 +86,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign {type(param).__name__} object to parameter '{name}' "
-                f"({engine.__name__}.nn.Parameter or None required)"
+                f"(mytorch.nn.Parameter or None required)"
             )
         if name in self.__dict__ and name not in self._registry("_parameters"):
             raise KeyError(f"attribute '{name}' already exists")
@@ -99,10 +99,10 @@ class Module:
         Persistent buffers are part of ``state_dict()``.
         """
         self._check_name("buffer", name)
-        if tensor is not None and not isinstance(tensor, engine.Tensor):
+        if tensor is not None and not isinstance(tensor, mytorch.Tensor):
             raise TypeError(
                 f"cannot assign {type(tensor).__name__} object to buffer '{name}' "
-                f"({engine.__name__}.Tensor or None required)"
+                f"(mytorch.Tensor or None required)"
             )
         if name in self.__dict__ and name not in self._registry("_buffers"):
             raise KeyError(f"attribute '{name}' already exists")
@@ -117,7 +117,7 @@ class Module:
         """Add a child module as ``name``."""
         self._check_name("module", name)
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a {engine.__name__}.nn.Module subclass")
+            raise TypeError(f"{type(module).__name__} is not a mytorch.nn.Module subclass")
         if name in self.__dict__ and name not in self._registry("_modules"):
             raise KeyError(f"attribute '{name}' already exists")
         self._forget(name)
@@ -141,7 +141,7 @@ class Module:
             if value is not None:
                 raise TypeError(
                     f"cannot assign {type(value).__name__} as parameter '{name}' "
-                    f"({engine.__name__}.nn.Parameter or None expected)"
+                    f"(mytorch.nn.Parameter or None expected)"
                 )
             params[name] = None
         elif isinstance(value, Module):
@@ -151,14 +151,14 @@ class Module:
             if value is not None:
                 raise TypeError(
                     f"cannot assign {type(value).__name__} as child module '{name}' "
-                    f"({engine.__name__}.nn.Module or None expected)"
+                    f"(mytorch.nn.Module or None expected)"
                 )
             self._registry("_modules")[name] = None
         elif name in self._registry("_buffers"):
-            if value is not None and not isinstance(value, engine.Tensor):
+            if value is not None and not isinstance(value, mytorch.Tensor):
                 raise TypeError(
                     f"cannot assign {type(value).__name__} as buffer '{name}' "
-                    f"({engine.__name__}.Tensor or None expected)"
+                    f"(mytorch.Tensor or None expected)"
                 )
             self._registry("_buffers")[name] = value
         else:
@@ -338,23 +338,56 @@ class Module:
                 param.grad = None
             else:
                 grad = param.grad.detach() if param.grad.grad_fn is not None else param.grad
-                with engine.no_grad():
+                with mytorch.no_grad():
                     grad.zero_()
                 param.grad = grad
 
-    # ------------------------------------------------------------ dtype
+    # ------------------------------------------------------------ device and dtype
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Convert floating parameters and buffers to a dtype, in place (``to(float64)``, ``to('cpu')``).
+        """Move parameters and buffers to a device and/or convert floating ones to a dtype, in place.
 
-        The Parameter objects stay the same, so an optimizer built before still holds them.
+        ``to("micro")``, ``to("vector")``, ``to(float64)``, ``to("micro", float64)``. A dtype change
+        keeps the Parameter objects (an optimizer built before still holds them); a device change
+        makes new ones on the other engine, with their ``.grad`` moved too, so build the optimizer
+        after moving, as PyTorch recommends. ``"cpu"`` keeps the module on its engine.
+
+        Example:
+            >>> import mytorch
+            >>> net = mytorch.nn.Linear(2, 1).to("micro")
+            >>> net.weight.device, net(mytorch.ones(1, 2, device="micro")).device
+            (device(type='micro'), device(type='micro'))
         """
-        dtype = _device.parse_to(args, kwargs, "Module.to")
+        where, dtype = _device.parse_to(args, kwargs, "Module.to", self._engine_device())
+        if where is not None:
+            self._apply_device(where)
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
         if not np.issubdtype(dtype, np.floating):
             raise TypeError(f"Module.to() only accepts floating dtypes, got {dtype}")
         return self._apply_dtype(dtype)
+
+    def _engine_device(self) -> _device.device:
+        """The device of this module's first parameter or buffer (the vector engine's if none)."""
+        for tensor in self._tensors():
+            return tensor.device
+        return _device.CPU
+
+    def _tensors(self) -> Iterator[Any]:
+        for _, module in self.named_modules():
+            for registry in ("_parameters", "_buffers"):
+                for tensor in (module.__dict__.get(registry) or {}).values():
+                    if tensor is not None:
+                        yield tensor
+
+    def _apply_device(self, where: _device.device) -> Module:
+        for _, module in self.named_modules():
+            for registry in ("_parameters", "_buffers"):
+                tensors = module.__dict__.get(registry) or {}
+                for name, tensor in list(tensors.items()):
+                    if tensor is not None and tensor.device != where:
+                        tensors[name] = _moved(tensor, where)
+        return self
 
     def _apply_dtype(self, dtype: np.dtype) -> Module:
         for _, module in self.named_modules():
@@ -446,7 +479,7 @@ class Module:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
             )
-        with engine.no_grad():
+        with mytorch.no_grad():
             for key, array in arrays.items():
                 own[key].copy_(array.astype(own[key].dtype, copy=False))
         return _IncompatibleKeys(missing, unexpected)
@@ -480,6 +513,19 @@ class Module:
 def _indent(text: str, spaces: int) -> str:
     lines = text.split("\n")
     return "\n".join([lines[0]] + [" " * spaces + line for line in lines[1:]])
+
+
+def _moved(tensor: Any, where: _device.device) -> Any:
+    """``tensor`` copied onto the engine ``where``: a Parameter stays a Parameter, ``.grad`` moves too."""
+    with mytorch.no_grad():
+        copy = tensor.detach().to(where)
+        grad = None if tensor.grad is None else tensor.grad.detach().to(where)
+    if isinstance(tensor, Parameter):
+        copy = type(tensor)._parameter_class(copy, requires_grad=tensor.requires_grad)
+    elif tensor.requires_grad:
+        copy.requires_grad_(True)
+    copy.grad = grad
+    return copy
 
 
 def _convert_(tensor: Any, dtype: np.dtype) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import mytorch
+
 from . import functional as F
 from . import init
-from ._engine import engine
 from .functional._checks import check_tensor
 from .module import Module
 from .parameter import Parameter
@@ -37,9 +38,9 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(engine.empty(*shape, dtype=dtype))
+            self.weight = Parameter(mytorch.empty(*shape, dtype=dtype, device=device))
             if bias:
-                self.bias = Parameter(engine.empty(*shape, dtype=dtype))
+                self.bias = Parameter(mytorch.empty(*shape, dtype=dtype, device=device))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -54,7 +55,7 @@ class LayerNorm(Module):
                 init.zeros_(self.bias)
 
     def forward(self, input: Any) -> Any:
-        if not isinstance(input, engine.Tensor):  # repr() only for the error: it costs ~10 us a call
+        if not isinstance(input, mytorch.Tensor):  # repr() only for the error: it costs ~10 us a call
             check_tensor(repr(self), "input", input)
         k = len(self.normalized_shape)
         if tuple(input.shape[input.ndim - k :]) != self.normalized_shape or input.ndim < k:

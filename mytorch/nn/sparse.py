@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import mytorch
+
 from . import functional as F
 from . import init
-from ._engine import engine
 from .module import Module
 from .parameter import Parameter
 
@@ -50,9 +51,8 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            self.weight = Parameter(
-                engine.empty(num_embeddings, embedding_dim, dtype=dtype), requires_grad=not _freeze
-            )
+            weight = mytorch.empty(num_embeddings, embedding_dim, dtype=dtype, device=device)
+            self.weight = Parameter(weight, requires_grad=not _freeze)
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
@@ -65,7 +65,7 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            with engine.no_grad():
+            with mytorch.no_grad():
                 self.weight[self.padding_idx] = 0
 
     def forward(self, input: Any) -> Any:

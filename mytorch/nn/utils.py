@@ -18,9 +18,8 @@ from typing import Any
 
 import numpy as np
 
+import mytorch
 from mytorch._tensor_base import TensorBase  # absolute: this file is also loaded as mytorch.micro.nn.utils
-
-from ._engine import engine
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
@@ -74,7 +73,7 @@ def clip_grad_norm_(
     norm_type = float(norm_type)
     max_norm = float(max_norm)
     if not params:
-        return engine.tensor(0.0)
+        return mytorch.tensor(0.0)
     grads = [p.grad._data for p in params]
     dtype = np.result_type(*grads)
     norms = np.stack([_vector_norm(g, norm_type) for g in grads]).astype(dtype)
@@ -89,7 +88,7 @@ def clip_grad_norm_(
     for p, g in zip(params, grads):
         np.multiply(g, clip_coef.astype(g.dtype), out=g)
         p.grad._data = g
-    return engine.tensor(np.asarray(total, dtype=dtype))
+    return mytorch.tensor(np.asarray(total, dtype=dtype), device=params[0].device)
 
 
 def clip_grad_value_(parameters: Any, clip_value: float) -> None:
@@ -118,7 +117,7 @@ def parameters_to_vector(parameters: Iterable[Any]) -> Any:
         >>> parameters_to_vector([mt.ones(2, 2), mt.zeros(3)]).tolist()
         [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
     """
-    return engine.cat([p.reshape(-1) for p in parameters])
+    return mytorch.cat([p.reshape(-1) for p in parameters])
 
 
 def vector_to_parameters(vec: Any, parameters: Iterable[Any]) -> None:

@@ -10,14 +10,13 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from mytorch import _random
+from mytorch import _device, _random
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate"]
 
@@ -97,17 +96,16 @@ class _CollateSizeError(RuntimeError, ValueError):
 
 
 def _engine() -> Any:
-    """The engine this copy of ``utils`` serves: loaded as ``mytorch.utils`` (vector) or
-    ``mytorch.micro.utils`` (micro), like ``nn``."""
-    package = __name__.rsplit(".", 2)[0]  # "mytorch" or "mytorch.micro"
-    return importlib.import_module("mytorch.vector" if package == "mytorch" else package)
+    """The engine samples are collated onto: the default device's (the vector engine unless
+    ``set_default_device`` or ``with mytorch.device(...)`` says otherwise)."""
+    return _device.engine(_device.resolve(None, "default_collate"))
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
     """Merge a list of samples into a batch, as PyTorch's ``default_collate``.
 
     Tensors are stacked; numpy arrays, numpy scalars and Python numbers become
-    one Tensor of this engine (ints int64, floats float64, bools bool, numpy
+    one Tensor of the default device (ints int64, floats float64, bools bool, numpy
     dtypes kept); dicts and namedtuples are collated field by field, other
     tuples and lists into a list of fields; strings stay a list.
 
@@ -208,6 +206,8 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
         self.generator = np.random.default_rng(seed) if seed is not None else generator
+        #: where batches are made: the default device now (``mytorch.micro.utils`` sets micro)
+        self._home = _device.resolve(None, "DataLoader")
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -226,7 +226,7 @@ class DataLoader:
 
     def _batches(self, order: np.ndarray, stop: int, source: Any) -> Iterator[Any]:
         collate = default_collate if self.collate_fn is None else self.collate_fn
-        from_numpy = _engine().from_numpy
+        from_numpy = _device.engine(self._home).from_numpy
         for start in range(0, stop, self.batch_size):
             index = order[start : start + self.batch_size]
             if source is not None:
@@ -234,7 +234,9 @@ class DataLoader:
                 rows = index if index_map is None else index_map[index]
                 yield [from_numpy(a[rows]) for a in arrays]
             else:
-                yield collate([self.dataset[int(i)] for i in index])
+                with _device.home_device(self._home):
+                    batch = collate([self.dataset[int(i)] for i in index])
+                yield batch
 
 
 def random_split(

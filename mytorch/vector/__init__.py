@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtype
 from .._api import EngineAPI
+from .._device import engine as _engine_of
 from .._device import resolve as _resolve_device
 from .._engine_names import *  # noqa: F403 - dtypes, grad mode, manual_seed
 from . import autograd, fused  # noqa: F401
@@ -29,7 +30,9 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device:
         >>> tensor([1.0, 2.0]).dtype
         dtype('float32')
     """
-    _resolve_device(device, "tensor")
+    where = _resolve_device(device, "tensor", Tensor._location)
+    if where != Tensor._location:
+        return _engine_of(where).tensor(data, dtype, requires_grad, device=where)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -53,9 +56,21 @@ _api = EngineAPI(Tensor, tensor)
 globals().update({k: v for k, v in _api.exports().items() if k != "tensor"})
 Tensor._engine = sys.modules[__name__]
 
-# Written-once packages, bound to this engine (imported last: they use the names above).
-from .. import nn, optim, utils  # noqa: E402, F401
 
-sys.modules[__name__ + ".nn"] = nn
-layers = nn  # the seed project's names
-optimizers = optim
+
+def __getattr__(name: str) -> Any:
+    """``nn``, ``optim``, ``utils`` (and the seed's ``layers``/``optimizers``): the one
+    ``mytorch.nn``, ``mytorch.optim``, ``mytorch.utils``, whose home device is this engine.
+    Imported on first use: the engine itself never imports nn."""
+    import importlib
+
+    module = {"nn": "mytorch.vector.nn", "layers": "mytorch.vector.nn", "utils": "mytorch.vector.utils",
+              "optim": "mytorch.optim", "optimizers": "mytorch.optim"}.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = importlib.import_module(module)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"nn", "optim", "utils", "layers", "optimizers"})

@@ -138,3 +138,24 @@ class Function(FunctionBase):
             unpack._link((whole,), a)
             results.append(Tensor._from_node(a, unpack))
         return results
+
+
+def _backward_stop(tensors: list, callback: Any) -> list:
+    """Copies of ``tensors`` whose backward passes their gradients through ``callback``.
+
+    ``nn``'s module backward hooks stop here (a user Function, as PyTorch's ``BackwardHook``).
+    """
+
+    class BackwardHook(Function):
+        @staticmethod
+        def forward(ctx: Any, *xs: Any) -> Any:
+            outs = tuple(x.clone() for x in xs)
+            return outs if len(outs) > 1 else outs[0]
+
+        @staticmethod
+        def backward(ctx: Any, *grads: Any) -> Any:
+            result = callback(grads)
+            return result if len(result) > 1 else result[0]
+
+    wrapped = BackwardHook.apply(*tensors)
+    return list(wrapped) if isinstance(wrapped, tuple) else [wrapped]

@@ -1,7 +1,7 @@
 """Fused ``gelu``: ``x * Phi(x)`` as one node, with ``erf`` evaluated by a numpy kernel.
 
 The composite path (``nn.functional.gelu``) builds ``erf`` from Tensor ops (W. J. Cody's
-rationals on three intervals, ``nn/functional/_erf.py``): about 100 nodes for one GELU,
+rationals on three intervals, ``mytorch/_erf.py``): about 100 nodes for one GELU,
 forward and backward, each a pass over the activation. Here Phi runs on the arrays with
 in-place ufuncs: for float64 the same rationals (:func:`erf`, to float64 rounding), for
 float32 one erfc formula valid on the whole line (:func:`normal_cdf_float32`, as accurate
@@ -33,7 +33,7 @@ import numpy as np
 from .node import Node
 from .tensor import Tensor
 
-# W. J. Cody's coefficients (Math. Comp. 23 (1969) 631-637), as in nn/functional/_erf.py.
+# W. J. Cody's coefficients (Math. Comp. 23 (1969) 631-637), as in mytorch/_erf.py.
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03,
       1.85777706184603153e-1)
 _B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03)
@@ -234,7 +234,7 @@ def _gelu_derivative_tensor(x: Tensor, approximate: str) -> Tensor:
     if approximate == "tanh":
         th = ((x + _TANH_C * x * x * x) * _SQRT_2_OVER_PI).tanh()
         return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * _SQRT_2_OVER_PI * (1 + 3 * _TANH_C * x * x)
-    from ..nn.functional._erf import erf as erf_tensor  # the composite erf: differentiable
+    from .._erf import erf as erf_tensor  # the composite erf: differentiable
 
     return 0.5 * (1 + erf_tensor(x * _SQRT1_2)) + x * (-0.5 * x * x).exp() * _INV_SQRT_2PI
 

@@ -135,6 +135,7 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
         if p is not None and not (isinstance(p, Tensor) and p._data.dtype == dtype):
             return NotImplemented
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not shape or input._data.shape[input._data.ndim - len(shape):] != shape or input._data.ndim < len(shape):
+    data = input._data
+    if not shape or data.shape[data.ndim - len(shape):] != shape or data.ndim < len(shape):
         return NotImplemented
     return LayerNormNode.apply(input, weight, bias, ndim=len(shape), eps=float(eps))

@@ -232,7 +232,7 @@ class Tensor(TensorBase):
         if isinstance(other, (bool, int, float)):
             return other
         if isinstance(other, TensorBase):
-            raise TypeError(f"{op}: cannot mix a vector Tensor with a {type(other).__module__} Tensor")
+            raise _device.mismatch(op, self, other)
         other = Tensor._wrap(as_array(other))
         broadcast_shapes(op, self._data.shape, other._data.shape)
         return other
@@ -339,7 +339,10 @@ class Tensor(TensorBase):
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Cast to ``dtype`` (differentiable); devices: ``"cpu"`` or ``device("cpu")``."""
-        dtype = _device.parse_to(args, kwargs, "Tensor.to")
+        where, dtype = _device.parse_to(args, kwargs, "Tensor.to", Tensor._location)
+        if where is not None and where != Tensor._location:
+            moved = self._to_engine(where)
+            return moved if dtype is None else moved.to(dtype)
         if dtype is None:
             return self
         dtype = np.dtype(dtype)

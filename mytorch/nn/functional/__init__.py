@@ -13,6 +13,7 @@ Example:
     [0.5, 0.5]
 """
 
+from ..._erf import erf
 from ._activation import (
     _linear_composite,
     gelu,
@@ -45,7 +46,6 @@ from ._conv import _conv1d_composite, _conv2d_composite, conv1d, conv2d
 from ._conv_transpose import conv_transpose1d, conv_transpose2d
 from ._dispatch import composite_only, fast_paths_enabled
 from ._dropout import dropout
-from ._erf import erf
 from ._interpolate import interpolate
 from ._loss import (
     _cross_entropy_composite,

@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
+import mytorch
+from mytorch import _device
 from mytorch._tensor_base import check_same_float_dtype
 
-from .._engine import engine
+from ..._erf import erf
 from ._checks import check_optional_tensor, check_tensor, shape_str
 from ._dispatch import try_fused
-from ._erf import erf
 
 
 def _inplace(input: Any, out: Any, inplace: bool) -> Any:
@@ -30,7 +31,7 @@ def _inplace(input: Any, out: Any, inplace: bool) -> Any:
 
 def relu(input: Any, inplace: bool = False) -> Any:
     """max(x, 0) elementwise."""
-    if not isinstance(input, engine.Tensor):
+    if not isinstance(input, mytorch.Tensor):
         check_tensor("relu", "input", input)  # raises the error
     out = input.relu()
     return input.copy_(out) if inplace else out
@@ -39,7 +40,7 @@ def relu(input: Any, inplace: bool = False) -> Any:
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
-    out = engine.where(np.asarray(input._data) > 0, input, input * negative_slope)
+    out = mytorch.where(np.asarray(input._data) > 0, input, input * negative_slope)
     return _inplace(input, out, inplace)
 
 
@@ -79,7 +80,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     data = np.asarray(bx._data)
     safe = bx.clamp(max=threshold)
     soft = (1 + safe.exp()).log() / beta
-    return engine.where(data > threshold, input, soft)
+    return mytorch.where(data > threshold, input, soft)
 
 
 def _softmax_dim(ndim: int) -> int:
@@ -118,6 +119,7 @@ def _check_linear(input: Any, weight: Any, bias: Any) -> None:
     check_tensor("linear", "input", input)
     check_tensor("linear", "weight", weight)
     check_optional_tensor("linear", "bias", bias)
+    _device.check_same("linear", (input, weight) if bias is None else (input, weight, bias))
     check_same_float_dtype("linear", np.dtype(input.dtype), np.dtype(weight.dtype))
     if bias is not None:
         check_same_float_dtype("linear (bias)", np.dtype(weight.dtype), np.dtype(bias.dtype))

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+import mytorch
 from mytorch._tensor_base import normalize_dim
 
-from .._engine import engine
 from ._activation import _inplace, softplus
 from ._checks import check_tensor
 
@@ -39,7 +39,7 @@ def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     """x for x > 0, else ``alpha * (exp(x) - 1)``."""
     x = _x("elu", input)
     negative = x.clamp(max=0).expm1() * alpha
-    return _inplace(input, engine.where(_numbers(x) > 0, x, negative), inplace)
+    return _inplace(input, mytorch.where(_numbers(x) > 0, x, negative), inplace)
 
 
 def selu(input: Any, inplace: bool = False) -> Any:
@@ -53,14 +53,14 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
         raise ValueError("celu(): alpha must not be 0 (it divides the input)")
     x = _x("celu", input)
     negative = (x.clamp(max=0) / alpha).expm1() * alpha
-    return _inplace(input, engine.where(_numbers(x) > 0, x, negative), inplace)
+    return _inplace(input, mytorch.where(_numbers(x) > 0, x, negative), inplace)
 
 
 def _inside(x: Any, lo: float, hi: float, inner: Any, below: float, above: float) -> Any:
     """``inner`` strictly inside (lo, hi), the constants ``below``/``above`` outside (no gradient)."""
     data = _numbers(x)
     outside = np.where(data <= lo, below, above).astype(data.dtype)
-    return engine.where((data > lo) & (data < hi), inner, engine.tensor(outside))
+    return mytorch.where((data > lo) & (data < hi), inner, mytorch.tensor(outside, device=x.device))
 
 
 def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Any:
@@ -87,8 +87,9 @@ def hardswish(input: Any, inplace: bool = False) -> Any:
     """0 for x <= -3, x for x >= 3, ``x * (x + 3) / 6`` between (PyTorch's gradient at both ends)."""
     x = _x("hardswish", input)
     data = _numbers(x)
-    middle = engine.where(data < 3, x * (x + 3) / 6, x)
-    return _inplace(input, engine.where(data <= -3, engine.tensor(np.zeros_like(data)), middle), inplace)
+    middle = mytorch.where(data < 3, x * (x + 3) / 6, x)
+    zeros = mytorch.tensor(np.zeros_like(data), device=x.device)
+    return _inplace(input, mytorch.where(data <= -3, zeros, middle), inplace)
 
 
 def mish(input: Any, inplace: bool = False) -> Any:
@@ -108,7 +109,7 @@ def logsigmoid(input: Any) -> Any:
     x = _x("logsigmoid", input)
     negative = x.clamp(max=0)
     positive = x.clamp(min=0)
-    return engine.where(_numbers(x) < 0, negative - negative.exp().log1p(), -(-positive).exp().log1p())
+    return mytorch.where(_numbers(x) < 0, negative - negative.exp().log1p(), -(-positive).exp().log1p())
 
 
 def tanhshrink(input: Any) -> Any:
@@ -131,7 +132,7 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> A
     d = normalize_dim(dim, x.ndim)
     data = _numbers(x)
     zero = ~np.any(data != 0, axis=d if x.ndim else None, keepdims=True)
-    safe = engine.where(zero, engine.tensor(np.ones_like(data)), x) if zero.any() else x
+    safe = mytorch.where(zero, mytorch.tensor(np.ones_like(data), device=x.device), x) if zero.any() else x
     if p == 2:
         norm = (safe * safe).sum(dim=d, keepdim=True).sqrt()
     elif p == 1:
@@ -141,5 +142,5 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> A
     else:
         norm = (safe.abs() ** p).sum(dim=d, keepdim=True) ** (1.0 / p)
     if zero.any():  # ||0|| is 0 with a zero gradient, as PyTorch's norm
-        norm = engine.where(zero, engine.tensor(np.zeros(zero.shape, data.dtype)), norm)
+        norm = mytorch.where(zero, mytorch.tensor(np.zeros(zero.shape, data.dtype), device=x.device), norm)
     return x / norm.clamp(min=eps)

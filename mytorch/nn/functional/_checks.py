@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 
+import mytorch
 from mytorch._tensor_base import TensorBase
-
-from .._engine import engine
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -24,13 +23,13 @@ def check_tensor(fn: str, name: str, value: Any) -> Any:
 
     ``fn`` is a function name (``"conv2d"``) or a layer's repr (``"Linear(...)"``).
     """
-    if isinstance(value, engine.Tensor):
+    if isinstance(value, mytorch.Tensor):
         return value
     who = fn if fn.endswith(")") else fn + "()"
     if isinstance(value, TensorBase):
         raise TypeError(
             f"{who}: argument '{name}' is a {type(value).__module__} Tensor but this is "
-            f"{engine.__name__}.nn; do not mix engines"
+            f"mytorch.nn; do not mix engines"
         )
     raise TypeError(f"{who}: argument '{name}' must be a Tensor, not {type(value).__name__}")
 
@@ -93,4 +92,4 @@ def const(like: Any, array: Any) -> np.ndarray:
 
 def full(shape: tuple[int, ...], value: float, like: Any) -> Any:
     """A constant tensor of ``shape`` filled with ``value``, in ``like``'s dtype."""
-    return engine.tensor(np.full(shape, value, dtype=like.dtype), dtype=like.dtype)
+    return mytorch.tensor(np.full(shape, value, dtype=like.dtype), dtype=like.dtype, device=like.device)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._engine import engine
+import mytorch
+
 from ._checks import check_optional_tensor, check_tensor, ntuple, shape_str
 from ._conv import conv1d, conv2d
 from ._padding import pad
@@ -29,8 +30,8 @@ def _dilate(x: Any, dim: int, stride: int) -> Any:
         return x
     shape = list(x.shape)
     shape.insert(dim + 1, stride - 1)
-    zeros = engine.zeros(*shape, dtype=x.dtype)
-    merged = engine.cat([x.unsqueeze(dim + 1), zeros], dim + 1)
+    zeros = mytorch.zeros(*shape, dtype=x.dtype, device=x.device)
+    merged = mytorch.cat([x.unsqueeze(dim + 1), zeros], dim + 1)
     flat = merged.reshape(*x.shape[:dim], n * stride, *x.shape[dim + 1 :])
     return flat.narrow(dim, 0, (n - 1) * stride + 1)
 

@@ -13,7 +13,7 @@ paths off so tests can compare the two.
 
 Example:
     >>> with composite_only():
-    ...     fused("conv2d") is None
+    ...     fused("conv2d", None) is None
     True
 """
 
@@ -23,20 +23,21 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .._engine import engine
-
 _enabled = [True]
-_kernels: dict[str, Callable[..., Any] | None] = {}  # name -> the engine's kernel (or None), looked up once
+#: (Tensor class, name) -> that engine's kernel (or None), looked up once per engine.
+_kernels: dict[tuple[type, str], Callable[..., Any] | None] = {}
 
 
-def fused(name: str) -> Callable[..., Any] | None:
-    """The engine's fused kernel called ``name``, or None (none, or fast paths disabled)."""
+def fused(name: str, like: Any) -> Callable[..., Any] | None:
+    """The fused kernel ``name`` of ``like``'s engine, or None (none, or fast paths disabled)."""
     if not _enabled[0]:
         return None
+    key = (type(like), name)
     try:
-        return _kernels[name]
+        return _kernels[key]
     except KeyError:
-        kernel = _kernels[name] = getattr(getattr(engine, "fused", None), name, None)
+        engine = getattr(type(like), "_engine", None)
+        kernel = _kernels[key] = getattr(getattr(engine, "fused", None), name, None)
         return kernel
 
 
@@ -66,7 +67,8 @@ def try_fused(name: str, *args: Any, **kwargs: Any) -> Any:
     """Call the fused kernel ``name`` if there is one; ``NotImplemented`` means: use the composite."""
     if not _enabled[0]:
         return NotImplemented
-    fast = _kernels[name] if name in _kernels else fused(name)  # the cache inline: runs every layer
+    key = (type(args[0]), name)
+    fast = _kernels[key] if key in _kernels else fused(name, args[0])  # the cache inline: runs every layer
     if fast is None:
         return NotImplemented
     return fast(*args, **kwargs)

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .._engine import engine
+import mytorch
+
 from ._checks import (
     check_optional_tensor,
     check_reduction,
@@ -350,7 +351,7 @@ def _softplus_neg(x: Any) -> Any:
     data = np.asarray(x._data)
     pos = x.clamp(min=0)
     neg = x.clamp(max=0)
-    return engine.where(data >= 0, (1 + (-pos).exp()).log(), (1 + neg.exp()).log() - neg)
+    return mytorch.where(data >= 0, (1 + (-pos).exp()).log(), (1 + neg.exp()).log() - neg)
 
 
 def binary_cross_entropy_with_logits(

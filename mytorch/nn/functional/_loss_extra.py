@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .._engine import engine
+import mytorch
+
 from ._checks import check_optional_tensor, check_reduction, check_tensor, const, shape_str
 from ._checks import reduce as _reduce  # ``reduce`` itself is a (legacy) argument of the losses
 from ._loss import _reduction, _same_shape
@@ -73,7 +74,7 @@ def smooth_l1_loss(
     if beta == 0:
         return _reduce(size, reduction)
     quadratic = _values(size) < beta
-    return _reduce(engine.where(quadratic, diff * diff * (0.5 / beta), size - 0.5 * beta), reduction)
+    return _reduce(mytorch.where(quadratic, diff * diff * (0.5 / beta), size - 0.5 * beta), reduction)
 
 
 def huber_loss(
@@ -102,7 +103,7 @@ def huber_loss(
     diff = input - target
     size = diff.abs()
     quadratic = _values(size) < delta
-    loss = engine.where(quadratic, diff * diff * 0.5, (size - 0.5 * delta) * delta)
+    loss = mytorch.where(quadratic, diff * diff * 0.5, (size - 0.5 * delta) * delta)
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
@@ -112,7 +113,7 @@ def huber_loss(
 def _xlogx(t: Any) -> Any:
     """``t * log(t)`` with 0 where ``t == 0`` (``xlogy(t, t)``)."""
     positive = _values(t) > 0
-    safe = engine.where(positive, t, const(t, np.ones(tuple(t.shape))))
+    safe = mytorch.where(positive, t, const(t, np.ones(tuple(t.shape))))
     return t * safe.log()
 
 
@@ -181,7 +182,7 @@ def poisson_nll_loss(
         loss = input - target * (input + eps).log()
     if full:
         above_one = _values(target) > 1
-        safe = engine.where(above_one, target, const(target, np.full(tuple(target.shape), 2.0)))
+        safe = mytorch.where(above_one, target, const(target, np.full(tuple(target.shape), 2.0)))
         stirling = safe * safe.log() - safe + (safe * (2 * math.pi)).log() * 0.5
         loss = loss + stirling * const(stirling, above_one)
     return _reduce(loss, reduction)
@@ -424,5 +425,5 @@ def triplet_margin_loss(
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_neg = engine.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+        d_neg = mytorch.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
     return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._engine import engine
+import mytorch
+
 from ._checks import check_optional_tensor, check_tensor, shape_str
 from ._dispatch import try_fused
 
@@ -69,7 +70,7 @@ def batch_norm(
             )
         mean = input.mean(dim=dims, keepdim=True)
         var = input.var(dim=dims, keepdim=True, correction=0)
-        with engine.no_grad():
+        with mytorch.no_grad():
             if running_mean is not None:
                 running_mean.copy_(running_mean * (1 - momentum) + mean.detach().reshape(channels) * momentum)
             if running_var is not None:

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .._engine import engine
+import mytorch
+
 from ._checks import check_tensor, full, shape_str
 
 _NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -80,5 +81,5 @@ def _pad_constant(input: Any, pairs: list[tuple[int, int, int]], value: float) -
                 pieces.append(full(tuple(shape), value, out))
         if pieces:
             parts = ([pieces.pop(0)] if before > 0 else []) + [out] + pieces
-            out = engine.cat(parts, dim)
+            out = mytorch.cat(parts, dim)
     return out

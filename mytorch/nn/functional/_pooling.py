@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .._engine import engine
+import mytorch
+
 from ._checks import check_tensor, ntuple, shape_str
 from ._conv import unfold2d
 from ._dispatch import try_fused
@@ -135,7 +136,7 @@ def _max_pool2d_composite(
     ow = np.arange(out[1])[None, :]
     h = oh * stride[0] + (k // kernel[1]) * dilation[0] - padding[0]
     w = ow * stride[1] + (k % kernel[1]) * dilation[1] - padding[1]
-    return values, engine.tensor((h * input.shape[3] + w).astype(np.int64))
+    return values, mytorch.tensor((h * input.shape[3] + w).astype(np.int64), device=input.device)
 
 
 def avg_pool2d(

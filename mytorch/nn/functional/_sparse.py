@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .._engine import engine
+import mytorch
+
 from ._checks import check_tensor, shape_str
 
 
@@ -61,7 +62,7 @@ def embedding(
     if not -num <= padding_idx < num:
         raise ValueError(f"embedding(): padding_idx {padding_idx} is out of range for {num} embeddings")
     keep = (index != padding_idx % num)[..., None]
-    return engine.where(np.broadcast_to(keep, out.shape), out, weight.detach()[index])
+    return mytorch.where(np.broadcast_to(keep, out.shape), out, weight.detach()[index])
 
 
 def _renorm_rows(weight: Any, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
@@ -70,7 +71,7 @@ def _renorm_rows(weight: Any, rows: np.ndarray, max_norm: float, norm_type: floa
     scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     new = np.asarray(weight._data).copy()
     new[rows] = data * scale[:, None]
-    with engine.no_grad():
+    with mytorch.no_grad():
         weight.copy_(new.astype(weight.dtype))
 
 
@@ -81,4 +82,4 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Any:
     if num_classes == -1:
         num_classes = int(index.max()) + 1 if index.size else 0
     index = _indices("one_hot", tensor, num_classes, "classes")
-    return engine.tensor(np.eye(num_classes, dtype=np.int64)[index])
+    return mytorch.tensor(np.eye(num_classes, dtype=np.int64)[index], device=tensor.device)

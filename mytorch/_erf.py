@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .._engine import engine
+import mytorch
 
 _A = (
     3.16112374387056560e00,
@@ -104,10 +104,10 @@ def erf(x: Any) -> Any:
     """The error function of a floating Tensor, differentiable, on either engine."""
     data = np.asarray(x._data)
     y = x.abs()
-    tail = engine.where(
+    tail = mytorch.where(
         np.abs(data) <= _MIDDLE,
         _erfc_middle(y.clamp(_SMALL, _MIDDLE)),
         _erfc_large(y.clamp(min=_MIDDLE)),
     )
     sign = np.where(data < 0, -1.0, 1.0).astype(data.dtype)
-    return engine.where(np.abs(data) <= _SMALL, _erf_small(x.clamp(-_SMALL, _SMALL)), (1 - tail) * sign)
+    return mytorch.where(np.abs(data) <= _SMALL, _erf_small(x.clamp(-_SMALL, _SMALL)), (1 - tail) * sign)
