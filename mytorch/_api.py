@@ -284,14 +284,18 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         cond = np.asarray(condition.data if isinstance(condition, TensorBase) else condition)
         if cond.dtype != np.bool_:
             raise TypeError(f"where: condition must be bool, got dtype {cond.dtype}")
-        a = input if isinstance(input, TensorBase) else self.tensor(input)
-        b = other if isinstance(other, TensorBase) else self.tensor(other)
+        numbers = (bool, int, float)  # Python numbers stay numbers: they rank below 0-d tensors
+        a = input if isinstance(input, (TensorBase, *numbers)) else self.tensor(input)
+        b = other if isinstance(other, (TensorBase, *numbers)) else self.tensor(other)
+        a_shape, b_shape = tuple(np.shape(a) if isinstance(a, numbers) else a.shape), tuple(
+            np.shape(b) if isinstance(b, numbers) else b.shape
+        )
         try:
-            np.broadcast_shapes(cond.shape, tuple(a.shape), tuple(b.shape))
+            np.broadcast_shapes(cond.shape, a_shape, b_shape)
         except ValueError:
             raise ValueError(
-                f"where: shapes condition {cond.shape}, input {tuple(a.shape)}, other "
-                f"{tuple(b.shape)} cannot be broadcast together"
+                f"where: shapes condition {cond.shape}, input {a_shape}, other "
+                f"{b_shape} cannot be broadcast together"
             ) from None
         return self.Tensor._where(cond, a, b)
 
