@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _device, _dtype, _generator
+from . import _device, _dtype, _generator, _promotion
 from ._api_more import MoreAPI
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
 
@@ -266,7 +266,8 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
                     f"cat: tensor {i} has shape {shape}, which does not match shape {ref} of "
                     f"tensor 0 outside dim {d}"
                 )
-        return self.Tensor._cat(tensors, d)
+        dtype = _promotion.result_type(*tensors)  # PyTorch promotes the parts to one dtype
+        return self.Tensor._cat([t if t.dtype == dtype else t.to(dtype) for t in tensors], d)
 
     concatenate = cat
 
@@ -277,7 +278,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         if len(shapes) != 1:
             raise ValueError(f"stack expects tensors of equal shape, got {sorted(shapes)}")
         d = normalize_dim(dim, tensors[0].ndim + 1)
-        return self.Tensor._cat([t.unsqueeze(d) for t in tensors], d)
+        return self.cat([t.unsqueeze(d) for t in tensors], d)
 
     def where(self, condition: Any, input: Any, other: Any) -> Any:  # noqa: A002
         """``input`` where ``condition`` else ``other`` (the condition carries no gradient)."""

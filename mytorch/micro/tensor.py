@@ -284,6 +284,8 @@ class Tensor(TensorBase):
             fn = _NUMERIC.get(op) or _BINARY[op]
             with np.errstate(all="ignore"):
                 result = np.asarray(fn(b, a) if reverse else fn(a, b))
+            if op == "pow" and result.dtype.kind != "f":  # numpy's bool ** int is int8: PyTorch's dtype
+                result = result.astype(_promotion.result_type(self, other))
             return Tensor._wrap(_storage(result))
         a = self._float_values()
         b = other._float_values() if b_tensor else other

@@ -235,6 +235,9 @@ class Tensor(TensorBase):
                 a, other = a.to(dtype), other.to(dtype)
         elif op == "div" and self.data.dtype.kind != "f":  # an int or bool tensor / a Python int
             a = self.to(_dtype.get_default_dtype())
+        elif op == "pow" and self.data.dtype.kind == "b":  # numpy's bool ** int is int8: PyTorch's dtype
+            out = np.power(other, self.data) if reverse else np.power(self.data, other)
+            return Tensor._wrap(np.asarray(out).astype(_promotion.result_type(self, other)))
         if reverse:
             return _BINARY[op].apply2(other, a)
         return _BINARY[op].apply2(a, other)
