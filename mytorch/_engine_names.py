@@ -30,7 +30,6 @@ from ._dtype import (
     uint8,
 )
 from ._generator import Generator
-from ._promotion import can_cast, promote_types, result_type
 from ._graph import (
     enable_grad,
     inference_mode,
@@ -39,6 +38,7 @@ from ._graph import (
     no_grad,
     set_grad_enabled,
 )
+from ._promotion import can_cast, promote_types, result_type
 
 bool = bool_  # noqa: A001 - torch.bool
 float = float32  # noqa: A001 - torch.float

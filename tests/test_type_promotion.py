@@ -254,7 +254,8 @@ def test_inplace_ops_raise_where_pytorch_cannot_cast_and_keep_dtype_elsewhere(op
 def test_inplace_int_plus_float_raises_pytorch_message():
     for engine in ENGINES.values():
         x = engine.tensor([1, 2])
-        with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        message = "result type Float can't be cast to the desired output type Long"
+        with pytest.raises(RuntimeError, match=message):
             x += 1.5
         assert x.tolist() == [1, 2]  # unchanged
 

@@ -229,7 +229,8 @@ class Tensor(TensorBase):
                 dtype = _promotion.result_type(a, other)  # PyTorch's rule, not numpy's
                 if op == "div" and dtype.kind != "f":
                     dtype = _dtype.get_default_dtype()
-                a, other = a.to(dtype), other.to(dtype)
+                if np.result_type(a.data, other.data) != dtype:  # cast only where numpy would differ
+                    a, other = a.to(dtype), other.to(dtype)
             elif op == "div" and a.data.dtype.kind != "f":  # true division of integers or bools
                 dtype = _dtype.get_default_dtype()
                 a, other = a.to(dtype), other.to(dtype)
