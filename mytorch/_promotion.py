@@ -148,10 +148,11 @@ def check_inplace(op: str, result: np.dtype, target: np.dtype) -> None:
     """Raise PyTorch's error when an in-place op's result dtype cannot be written into ``target``.
 
     Example:
-        >>> check_inplace("mul_", np.dtype("float32"), np.dtype("int8"))
-        Traceback (most recent call last):
-        ...
-        RuntimeError: mul_: result type Float can't be cast to the desired output type Char (float32 into int8)
+        >>> try:
+        ...     check_inplace("mul_", np.dtype("float32"), np.dtype("int8"))
+        ... except RuntimeError as error:
+        ...     print(error)
+        mul_: result type Float can't be cast to the desired output type Char (float32 into int8)
     """
     if result != target and not can_cast(result, target):
         raise RuntimeError(

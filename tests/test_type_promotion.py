@@ -331,3 +331,17 @@ def test_cat_promotes_as_pytorch():
     got = mt.cat([mt.tensor(p) for p in parts])
     assert str(got.dtype) == str(want.dtype).removeprefix("torch.")
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_clamp_of_integers_with_a_float_bound_gives_floats(engine_name):
+    engine = ENGINES[engine_name]
+    want = torch.tensor([1, 2]).clamp(min=1.5)
+    got = engine.tensor([1, 2]).clamp(min=1.5)
+    assert _mismatch("clamp(min=1.5)", want, got, engine_name) is None
+
+
+def test_integer_matmul_float_follows_the_promotion_rule():
+    # PyTorch refuses Long @ Float; MyTorch allows it and gives PyTorch's result dtype (float32)
+    out = mt.tensor([[1, 2]]) @ mt.tensor([[1.0], [1.0]])
+    assert out.dtype == mt.float32 and out.tolist() == [[3.0]]
