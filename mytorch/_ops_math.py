@@ -162,7 +162,16 @@ class MathOps:
         return self.div(other, rounding_mode="floor")
 
     def __rfloordiv__(self, other: Any):
-        return self._constant(other).div(self, rounding_mode="floor")
+        return self._reflected(other).div(self, rounding_mode="floor")
+
+    def _reflected(self, other: Any):
+        """``other`` on the left of ``//`` or ``%``: a Python number becomes a constant of the result dtype.
+
+        (A plain 0-d constant would rank above the number it stands for: ``2 // int8`` is int8.)
+        """
+        if isinstance(other, (bool, int, float)):
+            return self._constant(np.asarray(other, _promotion.result_type(self, other)))
+        return self._constant(other)
 
     def _modulo(self, op: str, other: Any, np_fn: Any, rounding_mode: str):
         a, b, dtype = self._promoted_numbers(op, other)
@@ -198,7 +207,7 @@ class MathOps:
         return self.remainder(other)
 
     def __rmod__(self, other: Any):
-        return self._constant(other).remainder(self)
+        return self._reflected(other).remainder(self)
 
     def reciprocal(self):
         return 1 / self._floating()
