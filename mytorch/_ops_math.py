@@ -107,7 +107,7 @@ class MathOps:
     def _scaled(self, op: str, other: Any, alpha: Any):
         dtype = _promotion.result_type(self, other)
         if dtype.kind != "f" and isinstance(alpha, float):
-            raise TypeError(
+            raise RuntimeError(
                 f"{op}: for integral input tensors, argument alpha must not be a floating point "
                 f"number (alpha={alpha!r}, dtype {dtype})"
             )

@@ -347,3 +347,27 @@ def test_integer_matmul_float_follows_the_promotion_rule():
     # PyTorch refuses Long @ Float; MyTorch allows it and gives PyTorch's result dtype (float32)
     out = mt.tensor([[1, 2]]) @ mt.tensor([[1.0], [1.0]])
     assert out.dtype == mt.float32 and out.tolist() == [[3.0]]
+
+
+@pytest.mark.parametrize("engine", ENGINES.values(), ids=ENGINES.keys())
+def test_float_alpha_with_integers_raises_as_pytorch(engine):
+    with pytest.raises(RuntimeError, match="argument alpha must not be a floating point number") as want:
+        torch.add(torch.tensor([1, 2]), torch.tensor([1, 1]), alpha=0.5)
+    with pytest.raises(RuntimeError, match="argument alpha must not be a floating point number"):
+        engine.add(engine.tensor([1, 2]), engine.tensor([1, 1]), alpha=0.5)
+    assert "For integral input tensors" in str(want.value)
+
+
+def test_inplace_with_a_float64_operand_that_requires_grad():
+    grads = []
+    for lib in (torch, mt):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([0.5, 0.25], dtype=lib.float64, requires_grad=True)
+        y = a * 2
+        y += w * 3
+        (y * y).sum().backward()
+        assert str(y.dtype).removeprefix("torch.") == "float32"
+        grads.append((a.grad.numpy(), w.grad.numpy()))
+    for mine, theirs in zip(grads[1], grads[0]):
+        assert mine.dtype == theirs.dtype
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6)
