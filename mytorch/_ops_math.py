@@ -423,7 +423,8 @@ class MathOps:
 
         end = self._tensor_operand("lerp", end)
         for name, t in (("end", end), ("weight", weight)):
-            if hasattr(t, "grad_fn") and t.dtype != self.dtype:  # PyTorch does not promote here
+            # PyTorch does not promote here (a 0-d weight is taken as a number)
+            if hasattr(t, "grad_fn") and t.dtype != self.dtype and (name == "end" or t.ndim):
                 raise RuntimeError(
                     f"lerp: expected dtype {_promotion.torch_name(self.dtype).lower()} for `{name}` but got "
                     f"dtype {_promotion.torch_name(t.dtype).lower()} ({self.dtype} and {t.dtype})"

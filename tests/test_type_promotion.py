@@ -325,6 +325,15 @@ def test_lerp_refuses_mixed_float_dtypes_as_pytorch():
     with pytest.raises(RuntimeError, match="expected dtype float for `end` but got dtype double"):
         mt.lerp(mt.ones(2), mt.ones(2, dtype=mt.float64), 0.5)
     assert "expected dtype float for `end` but got dtype double" in str(want.value)
+    with pytest.raises(RuntimeError, match="for `weight` but got dtype double"):
+        mt.lerp(mt.ones(2), mt.ones(2), mt.full((2,), 0.5, dtype=mt.float64))
+    with pytest.raises(RuntimeError, match="for `weight` but got dtype double"):
+        torch.lerp(torch.ones(2), torch.ones(2), torch.full((2,), 0.5, dtype=torch.float64))
+    # a 0-d weight of another dtype is accepted (as a number) and does not widen the result
+    weight = np.array(0.25)
+    want = torch.lerp(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 6.0]), torch.tensor(weight))
+    got = mt.lerp(mt.tensor([1.0, 2.0]), mt.tensor([3.0, 6.0]), mt.tensor(weight))
+    assert _mismatch("lerp with a 0-d float64 weight", want, got, "vector") is None
 
 
 def test_cat_promotes_as_pytorch():
