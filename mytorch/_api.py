@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _device, _dtype, _generator
+from . import _device, _dtype, _generator, _promotion
 from ._api_more import MoreAPI
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
 
@@ -295,7 +295,8 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
                     f"cat: tensor {i} has shape {shape}, which does not match shape {ref} of "
                     f"tensor 0 outside dim {d}"
                 )
-        return self.Tensor._cat(tensors, d)
+        dtype = _promotion.result_type(*tensors)  # PyTorch promotes the parts to one dtype
+        return self.Tensor._cat([t if t.dtype == dtype else t.to(dtype) for t in tensors], d)
 
     concatenate = cat
 
@@ -306,22 +307,26 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         if len(shapes) != 1:
             raise ValueError(f"stack expects tensors of equal shape, got {sorted(shapes)}")
         d = normalize_dim(dim, tensors[0].ndim + 1)
-        return self.Tensor._cat([t.unsqueeze(d) for t in tensors], d)
+        return self.cat([t.unsqueeze(d) for t in tensors], d)
 
     def where(self, condition: Any, input: Any, other: Any) -> Any:  # noqa: A002
         """``input`` where ``condition`` else ``other`` (the condition carries no gradient)."""
         cond = np.asarray(condition._data if isinstance(condition, TensorBase) else condition)
         if cond.dtype != np.bool_:
             raise TypeError(f"where: condition must be bool, got dtype {cond.dtype}")
-        a = input if isinstance(input, TensorBase) else self._here(input)
-        b = other if isinstance(other, TensorBase) else self._here(other)
-        _device.check_same("where", (a, b))
+        numbers = (bool, int, float)  # Python numbers stay numbers: they rank below 0-d tensors
+        a = input if isinstance(input, (TensorBase, *numbers)) else self._here(input)
+        b = other if isinstance(other, (TensorBase, *numbers)) else self._here(other)
+        a_shape, b_shape = tuple(np.shape(a) if isinstance(a, numbers) else a.shape), tuple(
+            np.shape(b) if isinstance(b, numbers) else b.shape
+        )
+        _device.check_same("where", [t for t in (a, b) if isinstance(t, TensorBase)])
         try:
-            np.broadcast_shapes(cond.shape, tuple(a.shape), tuple(b.shape))
+            np.broadcast_shapes(cond.shape, a_shape, b_shape)
         except ValueError:
             raise ValueError(
-                f"where: shapes condition {cond.shape}, input {tuple(a.shape)}, other "
-                f"{tuple(b.shape)} cannot be broadcast together"
+                f"where: shapes condition {cond.shape}, input {a_shape}, other "
+                f"{b_shape} cannot be broadcast together"
             ) from None
         return self.Tensor._where(cond, a, b)
 

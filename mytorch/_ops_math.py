@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _promotion
 
 
 def as_numpy(x: Any) -> np.ndarray:
@@ -57,6 +57,17 @@ class MathOps:
         self._operand_shape(op, other)
         return other if isinstance(other, type(self)) else self._constant(other)
 
+    def _floating_pair(self, op: str, other: Any):
+        """Self and ``other`` as tensors of PyTorch's floating result dtype (as for ``/``)."""
+        dtype = _promotion.true_divide_type(self, other)
+        return self.to(dtype), self._tensor_operand(op, other).to(dtype)
+
+    def _promoted_numbers(self, op: str, other: Any) -> tuple[np.ndarray, np.ndarray, np.dtype]:
+        """The numbers of self and ``other`` in PyTorch's result dtype of the pair, and that dtype."""
+        self._operand_shape(op, other)
+        dtype = _promotion.result_type(self, other)
+        return self._data.astype(dtype, copy=False), as_numpy(other).astype(dtype, copy=False), dtype
+
     def _exact(self, approx, exact: np.ndarray):
         """``approx`` (for its gradient) corrected to the values ``exact``.
 
@@ -86,12 +97,22 @@ class MathOps:
 
     # ------------------------------------------------------------ arithmetic with PyTorch's arguments
     def add(self, other: Any, *, alpha: float = 1):
-        """``self + alpha * other``."""
-        return self + (other if alpha == 1 else other * alpha)
+        """``self + alpha * other``, in PyTorch's result dtype of self and ``other``."""
+        return self + other if alpha == 1 else self._scaled("add", other, alpha)
 
     def sub(self, other: Any, *, alpha: float = 1):
-        """``self - alpha * other``."""
-        return self - (other if alpha == 1 else other * alpha)
+        """``self - alpha * other``, in PyTorch's result dtype of self and ``other``."""
+        return self - other if alpha == 1 else self._scaled("sub", other, alpha)
+
+    def _scaled(self, op: str, other: Any, alpha: Any):
+        dtype = _promotion.result_type(self, other)
+        if dtype.kind != "f" and isinstance(alpha, float):
+            raise RuntimeError(
+                f"{op}: for integral input tensors, argument alpha must not be a floating point "
+                f"number (alpha={alpha!r}, dtype {dtype})"
+            )
+        out = self + other * alpha if op == "add" else self - other * alpha
+        return out if out.dtype == dtype else out.to(dtype)
 
     def mul(self, other: Any):
         return self * other
@@ -117,20 +138,15 @@ class MathOps:
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                 f"but found {rounding_mode!r}"
             )
-        self._operand_shape("div", other)
-        a, b = self._data, as_numpy(other)
+        a, b, dtype = self._promoted_numbers("div", other)
         with np.errstate(all="ignore"):
-            if not is_float(a) and not is_float(b):
+            if dtype.kind != "f":
                 if np.any(b == 0):
                     raise ZeroDivisionError("div: integer division by zero (ZeroDivisionError in PyTorch)")
-                q = (
-                    np.floor_divide(a, b)
-                    if rounding_mode == "floor"
-                    else np.trunc(a / b).astype(np.result_type(a, b))
-                )
+                q = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b).astype(dtype)
                 return self._constant(np.asarray(q))
             exact = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(np.true_divide(a, b))
-        quotient = self._floating() / other
+        quotient = self.to(dtype) / other
         return quotient._exact(quotient._pointwise("floor" if rounding_mode == "floor" else "trunc"), exact)
 
     divide = div
@@ -146,21 +162,30 @@ class MathOps:
         return self.div(other, rounding_mode="floor")
 
     def __rfloordiv__(self, other: Any):
-        return self._constant(other).div(self, rounding_mode="floor")
+        return self._reflected(other).div(self, rounding_mode="floor")
+
+    def _reflected(self, other: Any):
+        """``other`` on the left of ``//`` or ``%``: a Python number becomes a constant of the result dtype.
+
+        (A plain 0-d constant would rank above the number it stands for: ``2 // int8`` is int8.)
+        """
+        if isinstance(other, (bool, int, float)):
+            return self._constant(np.asarray(other, _promotion.result_type(self, other)))
+        return self._constant(other)
 
     def _modulo(self, op: str, other: Any, np_fn: Any, rounding_mode: str):
-        self._operand_shape(op, other)
-        a, b = self._data, as_numpy(other)
+        a, b, dtype = self._promoted_numbers(op, other)
         with np.errstate(all="ignore"):
-            if not is_float(a) and not is_float(b):
+            if dtype.kind != "f":
                 if np.any(b == 0):
                     raise ZeroDivisionError(f"{op}: integer division by zero (ZeroDivisionError in PyTorch)")
                 return self._constant(np.asarray(np_fn(a, b)))
             exact = np_fn(a, b)
-        quotient = self._floating().div(other, rounding_mode=rounding_mode).detach()
+        a = self.to(dtype)
+        quotient = a.div(other, rounding_mode=rounding_mode).detach()
         with np.errstate(all="ignore"):  # inf - inf where self is infinite: the exact value is nan there
-            approx = self - quotient * other
-        return self._exact(approx, exact)
+            approx = a - quotient * other
+        return a._exact(approx, exact)
 
     def remainder(self, other: Any):
         """Python's modulo: the result has the sign of ``other`` (``a - floor(a / b) * b``).
@@ -182,7 +207,7 @@ class MathOps:
         return self.remainder(other)
 
     def __rmod__(self, other: Any):
-        return self._constant(other).remainder(self)
+        return self._reflected(other).remainder(self)
 
     def reciprocal(self):
         return 1 / self._floating()
@@ -195,8 +220,8 @@ class MathOps:
             >>> mt.tensor([1.0, -2.0, 3.0]).copysign(mt.tensor([-1.0, 1.0, -0.0])).tolist()
             [-1.0, 2.0, -3.0]
         """
-        other = self._tensor_operand("copysign", other)
-        return self._floating().abs() * other._floating()._pointwise("signbit_sign")
+        a, other = self._floating_pair("copysign", other)
+        return a.abs() * other._pointwise("signbit_sign")
 
     # ------------------------------------------------------------ comparisons
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
@@ -333,8 +358,7 @@ class MathOps:
             >>> round(mt.tensor([1.0]).atan2(mt.tensor([-1.0])).item(), 4)
             2.3562
         """
-        x = self._tensor_operand("atan2", other)._floating()
-        y = self._floating()
+        y, x = self._floating_pair("atan2", other)
         yn, xn = np.broadcast_arrays(y._data, x._data)
         where = type(self)._where
         flat = np.abs(xn) >= np.abs(yn)  # |y / x| <= 1: atan(y / x) plus a multiple of pi
@@ -383,8 +407,7 @@ class MathOps:
 
     def logaddexp(self, other: Any):
         """``log(exp(self) + exp(other))`` without overflow; ties share the gradient."""
-        other = self._tensor_operand("logaddexp", other)._floating()
-        a = self._floating()
+        a, other = self._floating_pair("logaddexp", other)
         an, bn = np.broadcast_arrays(a._data, other._data)
         where = type(self)._where
         same_inf = np.isinf(an) & (an == bn)  # log(e^inf + e^inf) = inf, log(0 + 0) = -inf
@@ -399,6 +422,13 @@ class MathOps:
         from ._tensor_base import broadcast_shapes
 
         end = self._tensor_operand("lerp", end)
+        for name, t in (("end", end), ("weight", weight)):
+            # PyTorch does not promote here (a 0-d weight is taken as a number)
+            if hasattr(t, "grad_fn") and t.dtype != self.dtype and (name == "end" or t.ndim):
+                raise RuntimeError(
+                    f"lerp: expected dtype {_promotion.torch_name(self.dtype).lower()} for `{name}` but got "
+                    f"dtype {_promotion.torch_name(t.dtype).lower()} ({self.dtype} and {t.dtype})"
+                )
         if hasattr(weight, "grad_fn"):
             broadcast_shapes("lerp (weight)", broadcast_shapes("lerp", self.shape, end.shape), weight.shape)
             near = np.abs(as_numpy(weight)) < 0.5

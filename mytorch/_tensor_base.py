@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _anomaly, _device, _dtype, _graph
+from . import _anomaly, _device, _dtype, _graph, _promotion
 from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
@@ -456,6 +456,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         if not isinstance(min, TensorBase) and not isinstance(max, TensorBase):
+            if self.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+                dtype = _promotion.result_type(self, *(b for b in (min, max) if b is not None))
+                return self.to(dtype)._clamp(min, max)  # an integer tensor with a float bound: floats
             return self._clamp(min, max)
         out = self
         if min is not None:
@@ -832,8 +835,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             )
         broadcast_shapes("matmul (batch dims)", a_shape[:-2], b_shape[:-2])
         check_same_float_dtype("matmul", np.dtype(self.dtype), np.dtype(other.dtype))
-        a = self.unsqueeze(0) if len(a_shape) == 1 else self
-        b = other.unsqueeze(-1) if len(b_shape) == 1 else other
+        a, b = self, other
+        if a.dtype != b.dtype:  # integer with float (PyTorch refuses): PyTorch's result dtype
+            dtype = _promotion.result_type(a, b)
+            a, b = a.to(dtype), b.to(dtype)
+        a = a.unsqueeze(0) if len(a_shape) == 1 else a
+        b = b.unsqueeze(-1) if len(b_shape) == 1 else b
         out = a._matmul(b)
         if len(a_shape) == 1:
             out = out.squeeze(-2)

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _device, _dtype, _graph, _hooks
+from .. import _anomaly, _device, _dtype, _graph, _hooks, _promotion
 from .._graph import _mode
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
@@ -323,9 +323,14 @@ class Tensor(TensorBase):
         b_float = other._is_float if b_tensor else isinstance(other, (float, Value))
         if not self._is_float and not b_float:
             a, b = self._values, (other._values if b_tensor else other)
+            if b_tensor and b.dtype != a.dtype:  # PyTorch's promotion: int32 + 0-d int64 is int32
+                dtype = _promotion.result_type(self, other)
+                a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
             fn = _NUMERIC.get(op) or _BINARY[op]
             with np.errstate(all="ignore"):
                 result = np.asarray(fn(b, a) if reverse else fn(a, b))
+            if op == "pow" and result.dtype.kind != "f":  # numpy's bool ** int is int8: PyTorch's dtype
+                result = result.astype(_promotion.result_type(self, other))
             return Tensor._wrap(_storage(result))
         a = self._float_values()
         b = other._float_values() if b_tensor else other
@@ -418,10 +423,11 @@ class Tensor(TensorBase):
 
     @classmethod
     def _where(cls, cond: np.ndarray, a: Any, b: Any) -> Tensor:
-        a = a if isinstance(a, Tensor) else Tensor(a)
-        b = b if isinstance(b, Tensor) else Tensor(b)
+        dtype = _promotion.result_type(a, b)  # PyTorch's rule: a Python number ranks below a 0-d tensor
+        a = a if isinstance(a, Tensor) else Tensor(a, dtype=dtype)
+        b = b if isinstance(b, Tensor) else Tensor(b, dtype=dtype)
         if not a._is_float and not b._is_float:
-            return Tensor._wrap(np.where(cond, a._values, b._values))
+            return Tensor._wrap(np.where(cond, a._values.astype(dtype), b._values.astype(dtype)))
         x, y = a._float_values(), b._float_values()
         return cls._compute("where", (a, b), lambda: arrays.copies(arrays.obj(np.where(cond, x, y)), "where"))
 
@@ -578,27 +584,34 @@ class Tensor(TensorBase):
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        other = self._operand("in-place op", other * alpha if alpha != 1 else other)
+        other = self._inplace_operand("add_", other * alpha if alpha != 1 else other)
         return self._inplace(lambda t: t + other, other)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        other = self._operand("in-place op", other * alpha if alpha != 1 else other)
+        other = self._inplace_operand("sub_", other * alpha if alpha != 1 else other)
         return self._inplace(lambda t: t - other, other)
 
     def mul_(self, other: Any) -> Tensor:
-        other = self._operand("in-place op", other)
+        other = self._inplace_operand("mul_", other)
         return self._inplace(lambda t: t * other, other)
 
     def div_(self, other: Any) -> Tensor:
-        other = self._operand("in-place op", other)
+        other = self._inplace_operand("div_", other)
         return self._inplace(lambda t: t / other, other)
 
     def pow_(self, other: Any) -> Tensor:
-        other = self._operand("in-place op", other)
+        other = self._inplace_operand("pow_", other)
         return self._inplace(lambda t: t**other, other)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return self._inplace(lambda t: t.clamp(min, max))
+
+    def _inplace_operand(self, op: str, other: Any) -> Any:
+        """``other`` for ``self op= other``; PyTorch's error when the result dtype cannot be written."""
+        other = self._operand(op, other)
+        if not self._is_float:  # a floating tensor takes any result (floats are float64 here)
+            _promotion.inplace_result_type(op, self, 0.0 if isinstance(other, Value) else other)
+        return other
 
     def relu_(self) -> Tensor:
         return self._inplace(lambda t: t.relu())

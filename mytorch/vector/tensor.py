@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _device, _dtype, _graph, _hooks
+from .. import _anomaly, _device, _dtype, _graph, _hooks, _promotion
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     _NUMERIC_KINDS,
@@ -251,6 +251,21 @@ class Tensor(TensorBase):
                 dtype = a._data.dtype
                 memo = _SCALAR_ARRAYS.get((other, dtype))  # the memo read inline: every op
                 other = memo if memo is not None else _scalar_array(other, dtype)
+        elif isinstance(other, Tensor):
+            if other._data.dtype is not a._data.dtype:  # builtin dtypes are singletons: O(1)
+                dtype = _promotion.result_type(a, other)  # PyTorch's rule, not numpy's
+                if op == "div" and dtype.kind != "f":
+                    dtype = _dtype.get_default_dtype()
+                if np.result_type(a._data, other._data) != dtype:  # cast only where numpy would differ
+                    a, other = a.to(dtype), other.to(dtype)
+            elif op == "div" and a._data.dtype.kind != "f":  # true division of integers or bools
+                dtype = _dtype.get_default_dtype()
+                a, other = a.to(dtype), other.to(dtype)
+        elif op == "div" and self._data.dtype.kind != "f":  # an int or bool tensor / a Python int
+            a = self.to(_dtype.get_default_dtype())
+        elif op == "pow" and self._data.dtype.kind == "b":  # numpy's bool ** int is int8: PyTorch's dtype
+            out = np.power(other, self._data) if reverse else np.power(self._data, other)
+            return Tensor._wrap(np.asarray(out).astype(_promotion.result_type(self, other)))
         if reverse:
             return _BINARY[op].apply2(other, a)
         return _BINARY[op].apply2(a, other)
@@ -268,7 +283,15 @@ class Tensor(TensorBase):
         other = self._operand(fn.__name__, other)
         if _anomaly.enabled:
             _anomaly.note(f"comparison ({fn.__name__}: a boolean result)", (self, other))
-        return Tensor._wrap(fn(self._data, other._data if isinstance(other, Tensor) else other))
+        a = self._data
+        if isinstance(other, Tensor):
+            other = other._data
+            if other.dtype is not a.dtype:  # compare in PyTorch's common dtype (float32 == 0-d float64)
+                dtype = _promotion.result_type(self, other)
+                a, other = a.astype(dtype, copy=False), other.astype(dtype, copy=False)
+        elif isinstance(other, float) and a.dtype.kind != "f":
+            a = a.astype(_dtype.get_default_dtype())
+        return Tensor._wrap(np.asarray(fn(a, other)))
 
     def _clamp(self, lo: Any, hi: Any) -> Tensor:
         return ops.Clamp.apply(self, lo, hi)
@@ -335,6 +358,10 @@ class Tensor(TensorBase):
 
     @classmethod
     def _where(cls, cond: np.ndarray, a: Any, b: Any) -> Tensor:
+        """``a`` where ``cond`` else ``b``, in PyTorch's result dtype of ``a`` and ``b``."""
+        dtype = _promotion.result_type(a, b)
+        a = a.to(dtype) if isinstance(a, Tensor) else as_array(a, dtype)
+        b = b.to(dtype) if isinstance(b, Tensor) else as_array(b, dtype)
         return ops.Where.apply(cond, a, b)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -424,6 +451,8 @@ class Tensor(TensorBase):
                     self._version,
                 )
             out = op.apply(old, *args, **kwargs)
+            if out._data.dtype != self._data.dtype:  # e.g. float32 += float64: the result is cast back
+                out = out.to(self._data.dtype)
             view_src = getattr(self, "_view_src", None)
             if view_src is not None:  # a view: write into the base, then view it again
                 base, redo, write_back = view_src
@@ -450,19 +479,19 @@ class Tensor(TensorBase):
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._inplace(ops.Add, self._inplace_operand(other * alpha if alpha != 1 else other))
+        return self._inplace(ops.Add, self._inplace_operand(other * alpha if alpha != 1 else other, "add_"))
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._inplace(ops.Sub, self._inplace_operand(other * alpha if alpha != 1 else other))
+        return self._inplace(ops.Sub, self._inplace_operand(other * alpha if alpha != 1 else other, "sub_"))
 
     def mul_(self, other: Any) -> Tensor:
-        return self._inplace(ops.Mul, self._inplace_operand(other))
+        return self._inplace(ops.Mul, self._inplace_operand(other, "mul_"))
 
     def div_(self, other: Any) -> Tensor:
-        return self._inplace(ops.Div, self._inplace_operand(other))
+        return self._inplace(ops.Div, self._inplace_operand(other, "div_"))
 
     def pow_(self, other: Any) -> Tensor:
-        return self._inplace(ops.Pow, self._inplace_operand(other))
+        return self._inplace(ops.Pow, self._inplace_operand(other, "pow_"))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         if isinstance(min, TensorBase) or isinstance(max, TensorBase):
@@ -479,8 +508,18 @@ class Tensor(TensorBase):
     def neg_(self) -> Tensor:
         return self._inplace(ops.Neg)
 
-    def _inplace_operand(self, other: Any) -> Any:
-        other = self._operand("in-place op", other)
+    def _inplace_operand(self, other: Any, op: str = "in-place op") -> Any:
+        """``other`` checked for ``self op= other``: shapes, and PyTorch's dtype rule.
+
+        The result dtype (PyTorch's promotion) must be castable to self's dtype
+        (``int_tensor += 1.5`` raises); a tensor operand is cast to it.
+        """
+        other = self._operand(op, other)
+        own = self._data.dtype
+        if own.kind != "f" or (isinstance(other, Tensor) and other._data.dtype is not own):
+            dtype = _promotion.inplace_result_type(op, self, other)
+            if isinstance(other, Tensor):
+                other = other.to(dtype)
         if isinstance(other, Tensor) and np.broadcast_shapes(
             self._data.shape, other._data.shape
         ) != self._data.shape:
