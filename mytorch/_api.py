@@ -277,7 +277,8 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         if len(shapes) != 1:
             raise ValueError(f"stack expects tensors of equal shape, got {sorted(shapes)}")
         d = normalize_dim(dim, tensors[0].ndim + 1)
-        return self.Tensor._cat([t.unsqueeze(d) for t in tensors], d)
+        join = self.Tensor._cat
+        return self.Tensor._composite("StackBackward0", lambda *ts: join([t.unsqueeze(d) for t in ts], d), *tensors)
 
     def where(self, condition: Any, input: Any, other: Any) -> Any:  # noqa: A002
         """``input`` where ``condition`` else ``other`` (the condition carries no gradient)."""

@@ -16,8 +16,54 @@ Example:
 
 from __future__ import annotations
 
+import re
 import weakref
 from typing import Any
+
+import numpy as np
+
+#: MyTorch op keys whose PyTorch node name is not the op's name with ``Backward0`` added.
+#: Keys are CamelCase op names (the vector engine's Node classes, micro's op strings camel-cased).
+_SPECIAL = {
+    "MatMul": "MmBackward0",
+    "Cast": "ToCopyBackward0",
+    "Reshape": "ViewBackward0",
+    "Matmul": "MmBackward0",
+    "GetItem": "IndexBackward0",
+    "Getitem": "IndexBackward0",
+    "SetItem": "CopySlices",
+    "Setitem": "CopySlices",
+    "CopySlices": "CopySlices",
+    "Clamp": "ClampBackward1",
+    "Max": "MaxBackward1",
+    "Min": "MinBackward1",
+    "LinearNode": "AddmmBackward0",
+    "NllLossNode": "NllLossBackward0",
+    "CrossEntropyNode": "CrossEntropyLossBackward0",  # the fused kernel for smoothed or soft targets
+    "Conv2dNode": "ConvolutionBackward0",
+    "MaxPool2dNode": "MaxPool2DWithIndicesBackward0",
+    "AvgPool2dNode": "AvgPool2DBackward0",
+}
+
+
+def torch_name(op: str) -> str:
+    """PyTorch's node name for the MyTorch op ``op``: ``"mul"`` or ``"Mul"`` -> ``"MulBackward0"``.
+
+    A name that already ends in ``Backward`` plus digits (or is a special node such as
+    ``CopySlices``) is returned as it is. As in PyTorch, a letter after a digit or an
+    underscore is capitalised (``log1p`` -> ``Log1PBackward0``, ``log_softmax`` ->
+    ``LogSoftmaxBackward0``).
+
+    Example:
+        >>> torch_name("log1p"), torch_name("MatMul"), torch_name("MseLossBackward0")
+        ('Log1PBackward0', 'MmBackward0', 'MseLossBackward0')
+    """
+    if re.search(r"Backward\d*$", op) or op in ("CopySlices",):
+        return op
+    if op in _SPECIAL:
+        return _SPECIAL[op]
+    camel = re.sub(r"(^|_|(?<=\d))([a-z])", lambda m: m.group(2).upper(), op)
+    return _SPECIAL.get(camel) or camel.replace("_", "") + "Backward0"
 
 _cache: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id(leaf) -> its AccumulateGrad
 
@@ -35,7 +81,7 @@ class AccumulateGrad:
         return "torch::autograd::AccumulateGrad"
 
     def __repr__(self) -> str:
-        return "<AccumulateGrad>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 def accumulate_grad(leaf: Any) -> AccumulateGrad:
@@ -52,3 +98,25 @@ def next_functions(nxt: tuple, is_node: Any) -> tuple[tuple[Any, int], ...]:
     return tuple(
         (None if n is None else n if is_node(n) else accumulate_grad(n), 0) for n in nxt
     )
+
+
+def index_name(index: Any) -> str:
+    """PyTorch's node name for ``t[index]`` (one step of ``torch_index_steps``): its last real step.
+
+    Example:
+        >>> index_name((0, slice(1, None))), index_name((slice(None), 1)), index_name([0, 2])
+        ('SliceBackward0', 'SelectBackward0', 'IndexBackward0')
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    name = "SliceBackward0"
+    for i in items:
+        if isinstance(i, (list, np.ndarray)) or hasattr(i, "shape") and not isinstance(i, np.integer):
+            return "IndexBackward0"
+        if i is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(i, slice):
+            if i != slice(None):
+                name = "SliceBackward0"
+        elif i is not Ellipsis:
+            name = "SelectBackward0"
+    return name

@@ -314,7 +314,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._binary("sub", other)
 
     def __rsub__(self, other):
-        return self._binary("sub", other, reverse=True)
+        return self._binary("sub", other, reverse=True)._named("RsubBackward1", self)
 
     def __mul__(self, other):
         return self._binary("mul", other)
@@ -329,10 +329,11 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._binary("div", other, reverse=True)
 
     def __pow__(self, other):
-        return self._binary("pow", other)
+        out = self._binary("pow", other)
+        return out._named("PowBackward1", self, other) if isinstance(other, TensorBase) else out
 
     def __rpow__(self, other):
-        return self._binary("pow", other, reverse=True)
+        return self._binary("pow", other, reverse=True)._named("PowBackward2", self)
 
     def __neg__(self):
         return self._unary("neg")
@@ -352,7 +353,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     neg = __neg__  # add/sub/mul/div, with PyTorch's keyword arguments: _ops_math.MathOps
 
     def pow(self, exponent):
-        return self._binary("pow", exponent)
+        return self.__pow__(exponent)
 
     def maximum(self, other):
         return self._binary("maximum", other)
@@ -455,7 +456,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
         """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch."""
         x = self if dtype is None else self.to(dtype)
-        return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
+        dims = x._reduce_dims(axis if dim is None else dim)
+        out = x._sum(dims, keepdim)
+        return out if dims is None else out._named("SumBackward1", x)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
@@ -463,8 +466,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return self.to(dtype).mean(dim, keepdim, axis=axis)
         dims = self._reduce_dims(axis if dim is None else dim)
         count = self._count(dims)
-        total = self._sum(dims, keepdim)
-        return total / count if count else total * math.nan
+
+        def mean(x):
+            total = x._sum(dims, keepdim)
+            return total / count if count else total * math.nan
+
+        return self._composite("MeanBackward0" if dims is None else "MeanBackward1", mean, self)
 
     def var(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None):
         """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
@@ -473,20 +480,28 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             correction = int(bool(unbiased))
         dims = self._reduce_dims(dim)
         count = self._count(dims)
-        centred = self - self.mean(dim=dims, keepdim=True)
-        return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
+
+        def var(x):
+            centred = x - x.mean(dim=dims, keepdim=True)
+            return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
+
+        return self._composite("VarBackward0", var, self)
 
     def std(self, dim=None, keepdim: bool = False, *, correction: int = 1, unbiased=None, axis=None):
         """Square root of ``var``; where it is 0 (equal values) the gradient is 0, as in PyTorch."""
         dim = axis if dim is None else dim
-        variance = self.var(dim, keepdim, correction=correction, unbiased=unbiased)
-        zero = np.asarray(variance.data) == 0
-        if not zero.any():
-            return variance.sqrt()
-        # sqrt'(0) is inf and inf * 0 is nan: PyTorch takes the gradient as 0 where std == 0.
-        where = type(self)._where
-        safe = where(zero, self._constant(np.ones(zero.shape, variance.dtype)), variance)
-        return where(zero, self._constant(np.zeros(zero.shape, variance.dtype)), safe.sqrt())
+
+        def std(x):
+            variance = x.var(dim, keepdim, correction=correction, unbiased=unbiased)
+            zero = np.asarray(variance.data) == 0
+            if not zero.any():
+                return variance.sqrt()
+            # sqrt'(0) is inf and inf * 0 is nan: PyTorch takes the gradient as 0 where std == 0.
+            where = type(x)._where
+            safe = where(zero, x._constant(np.ones(zero.shape, variance.dtype)), variance)
+            return where(zero, x._constant(np.zeros(zero.shape, variance.dtype)), safe.sqrt())
+
+        return self._composite("StdBackward0", std, self)
 
     def _check_nonempty(self, op: str, dims: tuple[int, ...] | None) -> None:
         """max/min/amax/amin/argmax have no value over no elements: PyTorch's errors."""
@@ -507,12 +522,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         name = "min" if minimum else "max"
         if dim is None:
             self._check_nonempty(name, None)
-            return self._max(None, False, minimum)
+            return self._max(None, False, minimum)._named("MinBackward1" if minimum else "MaxBackward1", self)
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:  # one element: itself, at index 0, whatever keepdim
             return self.reshape(1)._max_or_min(0, False, minimum)
         self._check_nonempty(name, (d,))
-        values = self._max(d, keepdim, minimum)
+        values = self._max(d, keepdim, minimum)._named("MinBackward0" if minimum else "MaxBackward0", self)
         pick = np.argmin if minimum else np.argmax
         index = pick(self.data, axis=d)
         if keepdim:
@@ -551,7 +566,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """Min over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
         dims = self._reduce_dims(dim)
         self._check_nonempty("amin", dims)
-        return self._amax(dims, keepdim, True)
+        return self._amax(dims, keepdim, True)._named("AminBackward0", self)
 
     def argmax(self, dim=None, keepdim: bool = False):
         return self._arg(np.argmax, dim, keepdim)
@@ -669,14 +684,15 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def squeeze(self, dim=None):
         shape = tuple(self.shape)
         if dim is None:
-            return self.reshape(tuple(n for n in shape if n != 1))
+            return self.reshape(tuple(n for n in shape if n != 1))._named("SqueezeBackward0", self)
         dims = normalize_dims(dim, self.ndim) or ()
-        return self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+        out = self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+        return out._named("SqueezeBackward1" if isinstance(dim, (int, np.integer)) else "SqueezeBackward2", self)
 
     def unsqueeze(self, dim: int):
         d = normalize_dim(dim, self.ndim + 1)
         shape = tuple(self.shape)
-        return self.reshape(shape[:d] + (1,) + shape[d:])
+        return self.reshape(shape[:d] + (1,) + shape[d:])._named("UnsqueezeBackward0", self)
 
     def permute(self, *dims):
         dims = parse_shape(dims)
@@ -694,12 +710,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         axes = list(range(self.ndim))
         a, b = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
         axes[a], axes[b] = axes[b], axes[a]
-        return self._permute(tuple(axes))
+        return self._permute(tuple(axes))._named("TransposeBackward0", self)
 
     def t(self):
         if self.ndim > 2:
             raise ValueError(f"t() expects a tensor with <= 2 dims, got shape {tuple(self.shape)}")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+        return self.transpose(0, 1)._named("TBackward0", self) if self.ndim == 2 else self
 
     @property
     def T(self):
@@ -752,14 +768,27 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             )
         broadcast_shapes("matmul (batch dims)", a_shape[:-2], b_shape[:-2])
         check_same_float_dtype("matmul", np.dtype(self.dtype), np.dtype(other.dtype))
-        a = self.unsqueeze(0) if len(a_shape) == 1 else self
-        b = other.unsqueeze(-1) if len(b_shape) == 1 else other
-        out = a._matmul(b)
-        if len(a_shape) == 1:
-            out = out.squeeze(-2)
-        if len(b_shape) == 1:
-            out = out.squeeze(-1)
-        return out
+        if len(a_shape) == len(b_shape) == 2:
+            return self._matmul(other)  # MmBackward0
+        if len(a_shape) > 2 or len(b_shape) > 2:
+            name = "UnsafeViewBackward0"
+        else:  # PyTorch's names for vector products
+            name = {(1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get((len(a_shape), len(b_shape)),
+                                                                        "SqueezeBackward4")
+
+        def matmul(x, y):
+            a = x.unsqueeze(0) if len(a_shape) == 1 else x
+            b = y.unsqueeze(-1) if len(b_shape) == 1 else y
+            out = a._matmul(b)
+            if len(a_shape) == 1:
+                out = out.squeeze(-2)
+            if len(b_shape) == 1:
+                out = out.squeeze(-1)
+            return out
+
+        if len(a_shape) == 1 or len(b_shape) == 1:
+            return self._composite(name, matmul, self, other)
+        return matmul(self, other)._named(name, self, other)
 
     mm = matmul
 

@@ -72,7 +72,7 @@ class Function(FunctionBase):
                 ]
             finally:
                 _v._GROUP = None
-            record = Record(cls.__name__, group, tuple(next_of(a) for a in wanted))
+            record = Record(cls.__name__ + "Backward", group, tuple(next_of(a) for a in wanted))
             results.append(Tensor._from_record(arrays.from_list(values, out.shape), record))
         return results
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _device, _dtype, _graph, _hooks
+from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks
 from .._graph import _mode
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
@@ -221,6 +221,27 @@ class Tensor(TensorBase):
         elif self._requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    # ------------------------------------------------------------ PyTorch's node names
+    def _named(self, name: str, *inputs: Any) -> Tensor:
+        """Give the record that made this result PyTorch's name for the call (``SumBackward1``)."""
+        record = self.grad_fn
+        if record is not None and all(record is not getattr(t, "grad_fn", None) for t in inputs):
+            record.op = name
+        return self
+
+    @staticmethod
+    def _composite(name: str, fn: Callable[..., Any], *inputs: Any) -> Any:
+        """``fn(*inputs)`` recorded as one op ``name`` whose inputs are ``inputs`` (PyTorch's view).
+
+        The Values keep every step (backward runs on them); only the record is one.
+        """
+        out = fn(*inputs)
+        record = out.grad_fn
+        if record is None or any(out is t or record is getattr(t, "grad_fn", None) for t in inputs):
+            return out
+        out.grad_fn = Record(name, record.group, tuple(next_of(t) for t in inputs if isinstance(t, Tensor)))
+        return out
 
     # ------------------------------------------------------------ recording one operation
     @staticmethod
@@ -422,7 +443,7 @@ class Tensor(TensorBase):
                 return Tensor._wrap(self._values[as_view_index(index)])
             return Tensor._wrap(np.asarray(self._values[index]))
         if is_basic_index(index):
-            return self._view(self._values[as_view_index(index)], "getitem")
+            return self._view(self._values[as_view_index(index)], _grad_fn.index_name(index))
         values = self._values
         return self._compute("getitem", (self,), lambda: arrays.copies(arrays.obj(values[index]), "index"))
 

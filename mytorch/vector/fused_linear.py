@@ -70,6 +70,3 @@ class LinearNode(Node):
             gx = gx.reshape(x_shape)
         return gx, gw, gb
 
-    @classmethod
-    def name(cls) -> str:
-        return "AddmmBackward"

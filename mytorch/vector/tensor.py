@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _device, _dtype, _graph, _hooks
+from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     _NUMERIC_KINDS,
@@ -30,6 +30,7 @@ from .._tensor_base import (
     normalize_index,
     numeric_array,
 )
+from . import composite as _composite
 from . import node as _node
 from . import ops, pointwise
 
@@ -193,6 +194,16 @@ class Tensor(TensorBase):
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
+    # ------------------------------------------------------------ PyTorch's node names
+    def _named(self, name: str, *inputs: Any) -> Tensor:
+        """Give the node that made this result PyTorch's name for the call (``SumBackward1``)."""
+        node = self.grad_fn
+        if node is not None and all(node is not getattr(t, "grad_fn", None) for t in inputs):
+            node._label = name
+        return self
+
+    _composite = staticmethod(_composite.composite)
+
     # ------------------------------------------------------------ primitives
     def _operand(self, op: str, other: Any) -> Any:
         """Python numbers stay scalars (dtype-neutral); arrays become constant tensors."""
@@ -348,7 +359,7 @@ class Tensor(TensorBase):
             if len(steps) > 1:  # PyTorch's order: the ints select first, then the advanced part
                 return self[steps[0]][steps[1]]
         return self._view(
-            ops.GetItem.apply(self, index=index),
+            ops.GetItem.apply(self, index=index)._named(_grad_fn.index_name(index), self),
             lambda base: base[index],
             lambda base, value: base.__setitem__(index, value),
         )
