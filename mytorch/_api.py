@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _device, _dtype, _generator
 from ._api_more import MoreAPI
+from ._errors import ShapeError
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
 
 
@@ -251,7 +252,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
     def _tensors(self, name: str, tensors: Sequence[Any]) -> list[Any]:
         tensors = [t if isinstance(t, TensorBase) else self.tensor(t) for t in tensors]
         if not tensors:
-            raise ValueError(f"{name}() expects a non-empty sequence of tensors")
+            raise ShapeError(f"{name}() expects a non-empty sequence of tensors")
         return tensors
 
     def cat(self, tensors: Sequence[Any], dim: int = 0) -> Any:
@@ -262,7 +263,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         for i, t in enumerate(tensors):
             shape = tuple(t.shape)
             if len(shape) != len(ref) or shape[:d] + shape[d + 1 :] != ref[:d] + ref[d + 1 :]:
-                raise ValueError(
+                raise ShapeError(
                     f"cat: tensor {i} has shape {shape}, which does not match shape {ref} of "
                     f"tensor 0 outside dim {d}"
                 )
@@ -275,10 +276,12 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         tensors = self._tensors("stack", tensors)
         shapes = {tuple(t.shape) for t in tensors}
         if len(shapes) != 1:
-            raise ValueError(f"stack expects tensors of equal shape, got {sorted(shapes)}")
+            raise ShapeError(f"stack expects tensors of equal shape, got {sorted(shapes)}")
         d = normalize_dim(dim, tensors[0].ndim + 1)
         join = self.Tensor._cat
-        return self.Tensor._composite("StackBackward0", lambda *ts: join([t.unsqueeze(d) for t in ts], d), *tensors)
+        return self.Tensor._composite(
+            "StackBackward0", lambda *ts: join([t.unsqueeze(d) for t in ts], d), *tensors
+        )
 
     def where(self, condition: Any, input: Any, other: Any) -> Any:  # noqa: A002
         """``input`` where ``condition`` else ``other`` (the condition carries no gradient)."""
@@ -290,7 +293,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         try:
             np.broadcast_shapes(cond.shape, tuple(a.shape), tuple(b.shape))
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"where: shapes condition {cond.shape}, input {tuple(a.shape)}, other "
                 f"{tuple(b.shape)} cannot be broadcast together"
             ) from None

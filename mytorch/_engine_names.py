@@ -38,6 +38,7 @@ from ._graph import (
     no_grad,
     set_grad_enabled,
 )
+from ._repr import get_printoptions, printoptions, set_printoptions
 
 bool = bool_  # noqa: A001 - torch.bool
 float = float32  # noqa: A001 - torch.float
@@ -56,5 +57,5 @@ __all__ = [
     "int", "short", "half", "int8", "int16", "int32", "int64", "long", "set_default_dtype", "uint8",
     "accelerator", "backends", "cuda", "device", "Generator",
     "enable_grad", "inference_mode", "is_inference_mode_enabled", "is_grad_enabled", "no_grad",
-    "set_grad_enabled", "manual_seed",
+    "set_grad_enabled", "manual_seed", "set_printoptions", "get_printoptions", "printoptions",
 ]

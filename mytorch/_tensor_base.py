@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _anomaly, _device
+from ._errors import ShapeError
 from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
@@ -52,7 +53,7 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     out = tuple(sorted({normalize_dim(d, ndim) for d in dims}))
     if len(out) != len(dims):
-        raise ValueError(f"dim {tuple(dims)} names a dimension more than once")
+        raise ShapeError(f"dim {tuple(dims)} names a dimension more than once")
     return out
 
 
@@ -73,7 +74,7 @@ def broadcast_shapes(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[i
     try:
         return np.broadcast_shapes(a, b)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: shapes {a} and {b} cannot be broadcast together (sizes must match or be 1, "
             "aligned from the last dimension)"
         ) from None
@@ -128,7 +129,7 @@ def check_setitem_fits(value_shape: tuple[int, ...], target_shape: tuple[int, ..
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(
+        raise ShapeError(
             f"setitem: a value of shape {tuple(value_shape)} cannot be broadcast to the indexed "
             f"shape {tuple(target_shape)}"
         )
@@ -185,7 +186,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"a Tensor with {self.numel()} elements (shape {tuple(self.shape)}) "
                 "cannot be converted to a Python scalar"
             )
@@ -647,17 +648,17 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         shape = parse_shape(shape)
         n = self.numel()
         if shape.count(-1) > 1:
-            raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+            raise ShapeError(f"reshape: only one dimension can be -1, got {shape}")
         known = math.prod(s for s in shape if s != -1)
         if -1 in shape:
             if known == 0 or n % known:
-                raise ValueError(
+                raise ShapeError(
                     f"reshape: shape {shape} is invalid for input of shape "
                     f"{tuple(self.shape)} ({n} elements)"
                 )
             shape = tuple(n // known if s == -1 else s for s in shape)
         elif known != n:
-            raise ValueError(
+            raise ShapeError(
                 f"reshape: shape {shape} is invalid for input of shape {tuple(self.shape)} "
                 f"({n} elements)"
             )
@@ -677,7 +678,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         s = normalize_dim(start_dim, self.ndim)
         e = normalize_dim(end_dim, self.ndim)
         if s > e:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         shape = tuple(self.shape)
         return self.reshape(shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
@@ -687,7 +688,8 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return self.reshape(tuple(n for n in shape if n != 1))._named("SqueezeBackward0", self)
         dims = normalize_dims(dim, self.ndim) or ()
         out = self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
-        return out._named("SqueezeBackward1" if isinstance(dim, (int, np.integer)) else "SqueezeBackward2", self)
+        one = isinstance(dim, (int, np.integer))
+        return out._named("SqueezeBackward1" if one else "SqueezeBackward2", self)
 
     def unsqueeze(self, dim: int):
         d = normalize_dim(dim, self.ndim + 1)
@@ -697,13 +699,13 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def permute(self, *dims):
         dims = parse_shape(dims)
         if len(dims) != self.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"permute: got {len(dims)} dims {dims} for a tensor of {self.ndim} dims "
                 f"(shape {tuple(self.shape)})"
             )
         axes = tuple(normalize_dim(d, self.ndim) for d in dims)
         if len(set(axes)) != len(axes):
-            raise ValueError(f"permute: dims {dims} repeat a dimension")
+            raise ShapeError(f"permute: dims {dims} repeat a dimension")
         return self._permute(axes)
 
     def transpose(self, dim0: int, dim1: int):
@@ -714,7 +716,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
     def t(self):
         if self.ndim > 2:
-            raise ValueError(f"t() expects a tensor with <= 2 dims, got shape {tuple(self.shape)}")
+            raise ShapeError(f"t() expects a tensor with <= 2 dims, got shape {tuple(self.shape)}")
         return self.transpose(0, 1)._named("TBackward0", self) if self.ndim == 2 else self
 
     @property
@@ -729,7 +731,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         sizes = parse_shape(sizes)
         shape = tuple(self.shape)
         if len(sizes) < len(shape):
-            raise ValueError(
+            raise ShapeError(
                 f"expand: the number of sizes {sizes} must be >= the tensor's dims {shape}"
             )
         lead = len(sizes) - len(shape)
@@ -738,10 +740,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             old = shape[i - lead] if i >= lead else None
             if n == -1:
                 if old is None:
-                    raise ValueError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
+                    raise ShapeError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
                 n = old
             if old is not None and old != 1 and old != n:
-                raise ValueError(
+                raise ShapeError(
                     f"expand: the size {old} of dim {i - lead} of shape {shape} cannot "
                     f"be expanded to {n} (target {sizes})"
                 )
@@ -760,9 +762,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         other = self._constant(other) if not isinstance(other, TensorBase) else other
         a_shape, b_shape = tuple(self.shape), tuple(other.shape)
         if not a_shape or not b_shape:
-            raise ValueError(f"matmul: both operands need at least 1 dim, got {a_shape} @ {b_shape}")
+            raise ShapeError(f"matmul: both operands need at least 1 dim, got {a_shape} @ {b_shape}")
         if a_shape[-1] != b_shape[0 if len(b_shape) == 1 else -2]:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied "
                 f"({a_shape[-1]} != {b_shape[0 if len(b_shape) == 1 else -2]})"
             )

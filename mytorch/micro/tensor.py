@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks
+from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks, _repr
+from .._errors import ShapeError
 from .._graph import _mode
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
@@ -212,15 +213,10 @@ class Tensor(TensorBase):
         return self.data
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extra = ""
-        if not self._is_float and self.dtype not in (np.int64, np.bool_):
-            extra += f", dtype=mytorch.{self.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
-        elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        # every floating micro tensor holds float64 Values: its dtype is not named, as the default's
+        default = _dtype.get_default_dtype()
+        return _repr.tensor_repr(self.data, default, self.grad_fn, self._requires_grad,
+                                 dtype=default if self._is_float else self.dtype)
 
     # ------------------------------------------------------------ PyTorch's node names
     def _named(self, name: str, *inputs: Any) -> Tensor:
@@ -532,7 +528,7 @@ class Tensor(TensorBase):
             self._check_inplace()
             out = fn(self._snapshot(self._values.copy()))
             if out.shape != self.shape:
-                raise ValueError(
+                raise ShapeError(
                     f"in-place op: the result of shape {tuple(out.shape)} does not fit in the "
                     f"tensor's shape {tuple(self.shape)}"
                 )
@@ -541,7 +537,7 @@ class Tensor(TensorBase):
             with _graph.no_grad():
                 out = fn(self)
             if out.shape != self.shape:
-                raise ValueError(
+                raise ShapeError(
                     f"in-place op: the result of shape {tuple(out.shape)} does not fit in the "
                     f"tensor's shape {tuple(self.shape)}"
                 )

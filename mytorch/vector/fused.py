@@ -147,7 +147,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Any:  #
     ):
         return NotImplemented
     out = LinearNode.apply(input, weight, bias)
-    if bias is None or x.ndim != 2:  # PyTorch's names: AddmmBackward0 (the default), MmBackward0, ViewBackward0
+    if bias is None or x.ndim != 2:  # PyTorch's names: AddmmBackward0 (default), MmBackward0, ViewBackward0
         out._named("MmBackward0" if x.ndim == 2 else "ViewBackward0")
     return out
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks
+from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks, _repr
+from .._errors import ShapeError
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     _NUMERIC_KINDS,
@@ -184,15 +185,7 @@ class Tensor(TensorBase):
         return self.data
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extra = ""
-        if self.data.dtype not in (_dtype.get_default_dtype(), np.int64, np.bool_):
-            extra += f", dtype=mytorch.{self.data.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
-        elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        return _repr.tensor_repr(self.data, _dtype.get_default_dtype(), self.grad_fn, self._requires_grad)
 
     # ------------------------------------------------------------ PyTorch's node names
     def _named(self, name: str, *inputs: Any) -> Tensor:
@@ -465,7 +458,7 @@ class Tensor(TensorBase):
         if isinstance(other, Tensor) and np.broadcast_shapes(
             self.data.shape, other.data.shape
         ) != self.data.shape:
-            raise ValueError(
+            raise ShapeError(
                 f"in-place op: the result of shape "
                 f"{np.broadcast_shapes(self.data.shape, other.data.shape)} does not fit in "
                 f"the tensor's shape {tuple(self.shape)}"

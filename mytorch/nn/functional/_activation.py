@@ -15,6 +15,7 @@ import numpy as np
 
 from mytorch._tensor_base import check_same_float_dtype
 
+from ..._errors import ShapeError
 from .._engine import engine
 from ._checks import check_optional_tensor, check_tensor, shape_str
 from ._dispatch import try_fused
@@ -119,14 +120,14 @@ def _check_linear(input: Any, weight: Any, bias: Any) -> None:
         check_same_float_dtype("linear (bias)", np.dtype(weight.dtype), np.dtype(bias.dtype))
     x_shape, w_shape = tuple(input.shape), tuple(weight.shape)
     if len(w_shape) not in (1, 2):
-        raise ValueError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
+        raise ShapeError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
     if not x_shape or x_shape[-1] != w_shape[-1]:
-        raise ValueError(
+        raise ShapeError(
             f"linear(): input has {x_shape[-1] if x_shape else 0} features in its last dim "
             f"(shape {x_shape}) but weight {w_shape} expects {w_shape[-1]}"
         )
     if bias is not None and tuple(bias.shape) not in (w_shape[:1] if len(w_shape) == 2 else (), ()):
-        raise ValueError(
+        raise ShapeError(
             f"linear(): bias shape {shape_str(bias)} does not match weight's out_features "
             f"{w_shape[0] if len(w_shape) == 2 else 1}"
         )

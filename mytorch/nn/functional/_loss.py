@@ -392,4 +392,5 @@ def binary_cross_entropy_with_logits(
         loss = (1 - t) * x + log_weight * _softplus_neg(x)
         return _reduce(loss if w is None else loss * w, reduction)
 
-    return as_node("BinaryCrossEntropyWithLogitsBackward0", bce_with_logits, input, target, weight, pos_weight)
+    name = "BinaryCrossEntropyWithLogitsBackward0"
+    return as_node(name, bce_with_logits, input, target, weight, pos_weight)
