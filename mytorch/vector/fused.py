@@ -254,8 +254,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         return NotImplemented
     if kind != "f" and label_smoothing == 0:  # PyTorch's graph: NllLossBackward0 over LogSoftmaxBackward0
         logp = LogSoftmax.apply(input, axis=1 if x.ndim >= 2 else 0)
-        out = NllLossNode.apply(logp, target, weight, ignore_index=int(ignore_index), reduction=reduction,
-                                may_ignore=may_ignore)
+        out = NllLossNode.apply(logp, target=t, weight=None if weight is None else weight.data,
+                                ignore_index=int(ignore_index), reduction=reduction, may_ignore=may_ignore)
         return out._named("NllLoss2DBackward0") if x.ndim > 2 else out
     return CrossEntropyNode.apply(input, target, weight, ignore_index=int(ignore_index), reduction=reduction,
                                   label_smoothing=float(label_smoothing), may_ignore=may_ignore)

@@ -205,7 +205,8 @@ class NllLossNode(Node):
     Example:
         >>> import numpy as np
         >>> logp = np.log(np.full((2, 4), 0.25)); t = np.array([1, 3])
-        >>> round(float(NllLossNode.apply(logp, t, None, ignore_index=-100, reduction="mean").data), 4)
+        >>> out = NllLossNode.apply(logp, target=t, weight=None, ignore_index=-100, reduction="mean")
+        >>> round(float(out.data), 4)
         1.3863
     """
 
@@ -249,7 +250,7 @@ class NllLossNode(Node):
             scale = g / dtype.type(self.count)
         grad = scale * picked
         if len(shape) <= 2:
-            return dual.reshape(grad, shape), None, None
+            return (dual.reshape(grad, shape),)
         moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
         back = (0, len(shape) - 1) + tuple(range(1, len(shape) - 1))
-        return dual.permute(dual.reshape(grad, moved), back), None, None
+        return (dual.permute(dual.reshape(grad, moved), back),)

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from mytorch._errors import ShapeError
 from mytorch._tensor_base import check_same_float_dtype
 
-from ..._errors import ShapeError
 from .._engine import engine
 from ._checks import check_optional_tensor, check_tensor, shape_str
 from ._dispatch import try_fused
@@ -139,8 +139,7 @@ def _linear_composite(input: Any, weight: Any, bias: Any = None) -> Any:
     else:
         name = "MmBackward0" if bias is None else "AddmmBackward0"
 
-    def linear(x: Any, w: Any, *b: Any) -> Any:
-        out = x.matmul(w.t())
-        return out + b[0] if b else out
-
-    return input._composite(name, linear, input, weight, *(() if bias is None else (bias,)))
+    if bias is None:
+        return input._composite(name, lambda x, w: x.matmul(w.t()), input, weight)
+    # PyTorch's addmm(bias, input, weight.t()): the bias is the node's first input
+    return input._composite(name, lambda b, x, w: x.matmul(w.t()) + b, bias, input, weight)

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..._errors import ShapeError
+from mytorch._errors import ShapeError
+
 from ._checks import check_optional_tensor, check_tensor, ntuple, shape_str
 from ._dispatch import try_fused
 from ._padding import pad
