@@ -252,7 +252,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
     def _tensors(self, name: str, tensors: Sequence[Any]) -> list[Any]:
         tensors = [t if isinstance(t, TensorBase) else self.tensor(t) for t in tensors]
         if not tensors:
-            raise ShapeError(f"{name}() expects a non-empty sequence of tensors")
+            raise ValueError(f"{name}() expects a non-empty sequence of tensors")
         return tensors
 
     def cat(self, tensors: Sequence[Any], dim: int = 0) -> Any:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mytorch._errors import ShapeError
+
 from . import functional as F
 from . import init
 from ._engine import engine
@@ -62,7 +64,7 @@ class Linear(Module):
             check_tensor(repr(self), "input", input)
         shape = input.shape
         if not shape or shape[-1] != self.in_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input with {self.in_features} features in the last dim "
                 f"(shape (*, {self.in_features})), got shape {tuple(input.shape)}"
             )

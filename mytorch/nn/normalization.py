@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mytorch._errors import ShapeError
+
 from . import functional as F
 from . import init
 from ._engine import engine
@@ -57,7 +59,7 @@ class LayerNorm(Module):
         check_tensor(repr(self), "input", input)
         k = len(self.normalized_shape)
         if tuple(input.shape[input.ndim - k :]) != self.normalized_shape or input.ndim < k:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input with shape (*, {', '.join(map(str, self.normalized_shape))}), "
                 f"got shape {tuple(input.shape)}"
             )
