@@ -105,7 +105,7 @@ def as_node(name: str, fn: Any, *tensors: Any) -> Any:
     Example:
         >>> import mytorch.vector as mt
         >>> x = mt.tensor([1.0, 2.0], requires_grad=True)
-        >>> as_node("MyOpBackward0", lambda a, b: (a * 2).sum(), x, None).grad_fn.name()
+        >>> as_node("MyOpBackward0", lambda a: (a * 2).sum(), x, None).grad_fn.name()
         'MyOpBackward0'
     """
     present = [t for t in tensors if t is not None]
