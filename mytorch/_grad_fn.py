@@ -16,8 +16,11 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -120,3 +123,28 @@ def index_name(index: Any) -> str:
         elif i is not Ellipsis:
             name = "SelectBackward0"
     return name
+
+
+def recorded_as(name: str | Callable[..., str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: ``fn(input, ...)`` is recorded as one node ``name``, PyTorch's, whose input is ``input``.
+
+    ``name`` may be a function of the call's arguments (``ProdBackward0``/``ProdBackward1``).
+    Calls with ``inplace=True`` and non-tensor inputs (the error paths) run ``fn`` as it is.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(fn)
+        takes_inplace = "inplace" in signature.parameters
+
+        @functools.wraps(fn)
+        def run(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+            if not hasattr(input, "_composite") or (
+                takes_inplace and signature.bind(input, *args, **kwargs).arguments.get("inplace")
+            ):
+                return fn(input, *args, **kwargs)
+            label = name if isinstance(name, str) else name(input, *args, **kwargs)
+            return input._composite(label, lambda x: fn(x, *args, **kwargs), input)
+
+        return run
+
+    return decorate

@@ -415,10 +415,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._unary("relu")
 
     def square(self):
-        return self * self
+        return self._composite("PowBackward0", lambda x: x * x, self)
 
     def rsqrt(self):
-        return 1 / self.sqrt()
+        return self._composite("RsqrtBackward0", lambda x: 1 / x.sqrt(), self)
 
     def clamp(self, min=None, max=None):  # noqa: A002 - torch's argument names
         """Limit to [min, max]; a bound may be a number or a tensor (which then gets gradients).

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from mytorch._errors import ShapeError
+from mytorch._grad_fn import recorded_as
 from mytorch._tensor_base import check_same_float_dtype
 
 from .._engine import engine
@@ -37,6 +38,7 @@ def relu(input: Any, inplace: bool = False) -> Any:
     return input.copy_(out) if inplace else out
 
 
+@recorded_as("LeakyReluBackward0")
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
@@ -52,12 +54,14 @@ def tanh(input: Any) -> Any:
     return check_tensor("tanh", "input", input).tanh()
 
 
+@recorded_as("SiluBackward0")
 def silu(input: Any, inplace: bool = False) -> Any:
     """x * sigmoid(x) (also called swish)."""
     check_tensor("silu", "input", input)
     return _inplace(input, input * input.sigmoid(), inplace)
 
 
+@recorded_as("GeluBackward0")
 def gelu(input: Any, approximate: str = "none") -> Any:
     """x * Phi(x): exact with ``erf`` (``approximate='none'``) or the tanh approximation."""
     check_tensor("gelu", "input", input)
@@ -69,6 +73,7 @@ def gelu(input: Any, approximate: str = "none") -> Any:
     raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+@recorded_as("SoftplusBackward0")
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold."""
     check_tensor("softplus", "input", input)
