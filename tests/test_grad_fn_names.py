@@ -116,6 +116,36 @@ CASES = {
     "linear": lambda t, x, y: _F(t).linear(x, y[:2], y[2, :2]),
     "linear-no-bias": lambda t, x, y: _F(t).linear(x, y[:2]),
     "setitem": lambda t, x, y: _setitem(x.clone(), y[0]),
+    "leaky_relu": lambda t, x, y: _F(t).leaky_relu(x, 0.1),
+    "silu": lambda t, x, y: _F(t).silu(x),
+    "gelu": lambda t, x, y: _F(t).gelu(x),
+    "gelu-tanh": lambda t, x, y: _F(t).gelu(x, approximate="tanh"),
+    "softplus": lambda t, x, y: _F(t).softplus(x),
+    "elu": lambda t, x, y: _F(t).elu(x),
+    "selu": lambda t, x, y: _F(t).selu(x),
+    "celu": lambda t, x, y: _F(t).celu(x),
+    "hardtanh": lambda t, x, y: _F(t).hardtanh(x),
+    "relu6": lambda t, x, y: _F(t).relu6(x),
+    "hardsigmoid": lambda t, x, y: _F(t).hardsigmoid(x),
+    "hardswish": lambda t, x, y: _F(t).hardswish(x),
+    "mish": lambda t, x, y: _F(t).mish(x),
+    "logsigmoid": lambda t, x, y: _F(t).logsigmoid(x),
+    "layer_norm": lambda t, x, y: _F(t).layer_norm(x, (4,), y[0], y[1]),
+    "batch_norm": lambda t, x, y: _F(t).batch_norm(x, None, None, y[0], y[1], training=True),
+    "embedding": lambda t, x, y: _F(t).embedding(t.tensor([2, 0, 2]), x),
+    "cumsum": lambda t, x, y: x.cumsum(1),
+    "cumprod": lambda t, x, y: x.cumprod(0),
+    "prod": lambda t, x, y: x.prod(),
+    "prod-dim": lambda t, x, y: x.prod(1),
+    "square": lambda t, x, y: x.square(),
+    "rsqrt": lambda t, x, y: x.abs().rsqrt(),
+    "erf": lambda t, x, y: x.erf(),
+    "index_select": lambda t, x, y: x.index_select(1, t.tensor([0, 2])),
+    "repeat": lambda t, x, y: x.repeat(2, 1),
+    "flip": lambda t, x, y: x.flip(0),
+    "roll": lambda t, x, y: x.roll(1, 0),
+    "tril": lambda t, x, y: x.tril(),
+    "triu": lambda t, x, y: x.triu(1),
 }
 VECTOR_ONLY = {  # micro holds every float as float64: a cast is no op there
     "double": lambda t, x, y: x.double(),
@@ -158,7 +188,8 @@ def _names(links):
 
 COMPOSITES = ["mse_loss", "mse_loss-none", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss", "bce",
               "bce_with_logits", "mean", "mean-dim", "var", "std", "stack", "dot", "mv", "linear",
-              "linear-no-bias", "cross_entropy-weight"]
+              "linear-no-bias", "cross_entropy-weight", "gelu", "silu", "elu", "embedding", "cumsum", "prod",
+              "square", "rsqrt", "erf", "flip", "repeat", "tril", "layer_norm", "batch_norm"]
 
 
 @ENGINES
@@ -209,7 +240,8 @@ def test_gradients_through_composites_equal_pytorchs(mt, name):
 
 @ENGINES
 @pytest.mark.parametrize("name", ["mse_loss", "cross_entropy", "bce_with_logits", "var", "std", "linear",
-                                  "smooth_l1_loss", "bce", "mse_loss-none", "huber_loss"])
+                                  "smooth_l1_loss", "bce", "mse_loss-none", "huber_loss", "gelu", "silu",
+                                  "softplus", "layer_norm", "batch_norm", "cumprod", "prod", "rsqrt", "mish"])
 def test_double_backward_through_composites_equals_pytorchs(mt, name):
     """d/dx of (dL/dx . v): the composite's backward, recorded under create_graph, is differentiable."""
     results = []
