@@ -467,6 +467,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return self.to(dtype).mean(dim, keepdim, axis=axis)
         dims = self._reduce_dims(axis if dim is None else dim)
         count = self._count(dims)
+        if count and hasattr(self, "_mean"):  # the engine's own node (the vector engine's Mean)
+            out = self._mean(dims, keepdim, count)
+            return out if dims is None else out._named("MeanBackward1", self)
 
         def mean(x):
             total = x._sum(dims, keepdim)

@@ -51,14 +51,21 @@ class Composite(Node):
         return tuple(next(it) if wanted else None for wanted in self.wanted)
 
 
+_depth = [0]  # > 0 while a composite records its steps: composites inside it are plain steps
+
+
 def composite(name: str, fn: Callable[..., Any], *inputs: Any) -> Any:
     """``fn(*inputs)``, recorded as one node named ``name`` when it is recorded at all."""
     Tensor = _node.Tensor
     wanted = tuple(isinstance(t, Tensor) and t._requires_grad for t in inputs)
-    if not (_mode.enabled and any(wanted)):
+    if _depth[0] or not (_mode.enabled and any(wanted)):
         return fn(*inputs)
     starts = tuple(_Input.apply(t) if w else t for t, w in zip(inputs, wanted))
-    inner = fn(*starts)
+    _depth[0] += 1
+    try:
+        inner = fn(*starts)
+    finally:
+        _depth[0] -= 1
     for t, s in zip(inputs, starts):
         if inner is s:  # no op at all: the input itself
             return t

@@ -253,6 +253,9 @@ class Tensor(TensorBase):
     def _sum(self, dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
         return ops.Sum.apply(self, axes=dims, keepdims=keepdim)
 
+    def _mean(self, dims: tuple[int, ...] | None, keepdim: bool, count: int) -> Tensor:
+        return ops.Mean.apply(self, axes=dims, keepdims=keepdim, count=count)
+
     def _max(self, dim: int | None, keepdim: bool, minimum: bool) -> Tensor:
         return ops.Max.apply(self, axis=dim, keepdims=keepdim, minimum=minimum)
 
