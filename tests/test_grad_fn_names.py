@@ -146,6 +146,11 @@ CASES = {
     "roll": lambda t, x, y: x.roll(1, 0),
     "tril": lambda t, x, y: x.tril(),
     "triu": lambda t, x, y: x.triu(1),
+    "conv2d": lambda t, x, y: _F(t).conv2d(x[None, None], y[None, None, :2, :2], y[0, :1]),
+    "max_pool2d": lambda t, x, y: _F(t).max_pool2d(x[None, None], 2),
+    "avg_pool2d": lambda t, x, y: _F(t).avg_pool2d(x[None, None], 2),
+    "pad": lambda t, x, y: _F(t).pad(x, (1, 2)),
+    "pad-crop": lambda t, x, y: _F(t).pad(x, (-1, 1)),
 }
 VECTOR_ONLY = {  # micro holds every float as float64: a cast is no op there
     "double": lambda t, x, y: x.double(),
@@ -189,7 +194,8 @@ def _names(links):
 COMPOSITES = ["mse_loss", "mse_loss-none", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss", "bce",
               "bce_with_logits", "mean", "mean-dim", "var", "std", "stack", "dot", "mv", "linear",
               "linear-no-bias", "cross_entropy-weight", "gelu", "silu", "elu", "embedding", "cumsum", "prod",
-              "square", "rsqrt", "erf", "flip", "repeat", "tril", "layer_norm", "batch_norm"]
+              "square", "rsqrt", "erf", "flip", "repeat", "tril", "layer_norm", "batch_norm", "conv2d",
+              "max_pool2d", "avg_pool2d", "pad"]
 
 
 @ENGINES
@@ -204,6 +210,16 @@ def test_composite_links_lead_to_the_inputs_as_pytorchs(mt, name):
         theirs = theirs[:1]
         ours = ours[:1]
     assert _names(ours) == _names(theirs)
+
+
+@pytest.mark.parametrize("name", ["linear", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy"])
+def test_vector_composite_paths_record_pytorchs_names_too(name):
+    from mytorch.nn.functional._dispatch import composite_only
+
+    with composite_only():
+        ours = CASES[name](mv, *_inputs(mv))
+    assert ours.grad_fn.name() == _theirs(CASES[name])
+    assert type(ours.grad_fn).__name__ == "Composite"  # not the fused kernel's node
 
 
 def test_cross_entropy_is_nll_over_log_softmax_on_both_paths():

@@ -20,7 +20,7 @@ import numpy as np
 
 from mytorch._errors import ShapeError
 
-from ._checks import check_optional_tensor, check_tensor, ntuple, shape_str
+from ._checks import as_node, check_optional_tensor, check_tensor, ntuple, shape_str
 from ._dispatch import try_fused
 from ._padding import pad
 
@@ -99,7 +99,11 @@ def _conv(
     out = try_fused(name, x, weight, bias, stride, padding, dilation, int(groups))
     if out is NotImplemented:
         composite = _conv1d_composite if nd == 1 else _conv2d_composite
-        out = composite(x, weight, bias, stride, padding, dilation, int(groups))
+
+        def conv(a: Any, w: Any, *b: Any) -> Any:  # one node, as PyTorch's ConvolutionBackward0
+            return composite(a, w, b[0] if b else None, stride, padding, dilation, int(groups))
+
+        out = as_node("ConvolutionBackward0", conv, x, weight, bias)
     return out.squeeze(0) if unbatched else out
 
 
