@@ -13,6 +13,7 @@ Example:
 
 __version__ = "0.1.0"
 
+from ._repr import get_printoptions, printoptions, set_printoptions  # noqa: E402, F401
 from .serialization import load, save  # noqa: E402, F401  (mytorch.save / mytorch.load)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _device, _dtype, _generator, _promotion
 from ._api_more import MoreAPI
+from ._errors import ShapeError
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
 
 
@@ -291,7 +292,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         for i, t in enumerate(tensors):
             shape = tuple(t.shape)
             if len(shape) != len(ref) or shape[:d] + shape[d + 1 :] != ref[:d] + ref[d + 1 :]:
-                raise ValueError(
+                raise ShapeError(
                     f"cat: tensor {i} has shape {shape}, which does not match shape {ref} of "
                     f"tensor 0 outside dim {d}"
                 )
@@ -305,9 +306,11 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         tensors = self._tensors("stack", tensors)
         shapes = {tuple(t.shape) for t in tensors}
         if len(shapes) != 1:
-            raise ValueError(f"stack expects tensors of equal shape, got {sorted(shapes)}")
+            raise ShapeError(f"stack expects tensors of equal shape, got {sorted(shapes)}")
         d = normalize_dim(dim, tensors[0].ndim + 1)
-        return self.cat([t.unsqueeze(d) for t in tensors], d)
+        return self.Tensor._composite(
+            "StackBackward0", lambda *ts: self.cat([t.unsqueeze(d) for t in ts], d), *tensors
+        )
 
     def where(self, condition: Any, input: Any, other: Any) -> Any:  # noqa: A002
         """``input`` where ``condition`` else ``other`` (the condition carries no gradient)."""
@@ -324,7 +327,7 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         try:
             np.broadcast_shapes(cond.shape, a_shape, b_shape)
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"where: shapes condition {cond.shape}, input {a_shape}, other "
                 f"{b_shape} cannot be broadcast together"
             ) from None

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ._grad_fn import recorded_as
 from ._ops_math import as_numpy
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
@@ -123,6 +124,7 @@ class IndexOps:
         )
         return self.expand(*x_shape).gather(d, self._constant(np.ascontiguousarray(idx)))
 
+    @recorded_as("IndexSelectBackward0")
     def index_select(self, dim: int, index: Any):
         """The entries ``index`` (a 1-D integer tensor) along ``dim``."""
         from ._tensor_base import normalize_dim

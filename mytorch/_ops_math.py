@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype, _promotion
+from ._grad_fn import recorded_as
 
 
 def as_numpy(x: Any) -> np.ndarray:
@@ -394,6 +395,7 @@ class MathOps:
     def expm1(self):
         return self._pointwise_op("expm1")
 
+    @recorded_as("ErfBackward0")
     def erf(self):
         """The error function (``nn.functional.erf``, accurate to float64 precision)."""
         return self._engine.nn.functional.erf(self._floating())

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype
+from ._grad_fn import recorded_as
 
 SortResult = namedtuple("SortResult", ["values", "indices"])
 
@@ -58,10 +59,12 @@ class ScanOps:
             step *= 2
         return x
 
+    @recorded_as("CumsumBackward0")
     def cumsum(self, dim: int, *, dtype: Any = None):
         """Running sums along ``dim`` (integers and bools give int64, as PyTorch)."""
         return self._scan(dim, lambda a, b: a + b, np.cumsum, _dtype.as_dtype(dtype))
 
+    @recorded_as("CumprodBackward0")
     def cumprod(self, dim: int, *, dtype: Any = None):
         """Running products along ``dim``; the gradient is right with zeros in the input."""
         return self._scan(dim, lambda a, b: a * b, np.cumprod, _dtype.as_dtype(dtype))
@@ -99,6 +102,7 @@ class ScanOps:
         """``(values, indices)`` of the running minimum along ``dim``."""
         return self._cum_extreme("cummin", dim, False)
 
+    @recorded_as(lambda x, dim=None, *a, **k: "ProdBackward0" if dim is None else "ProdBackward1")
     def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None):
         """The product of all elements, or along ``dim``; gradients are right with zeros (autograd's)."""
         from ._tensor_base import normalize_dim

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ._grad_fn import recorded_as
 from ._ops_index import index_array
 
 
@@ -120,6 +121,7 @@ class ShapeOps:
         return tuple(self[_along(d, slice(a, max(a, b)))] for a, b in zip(bounds[:-1], bounds[1:]))
 
     # ------------------------------------------------------------ repeating
+    @recorded_as("RepeatBackward0")
     def repeat(self, *sizes: Any):
         """Tile the tensor ``sizes[i]`` times along dim ``i`` (new leading dims when there are more sizes)."""
         from ._tensor_base import parse_shape
@@ -175,6 +177,7 @@ class ShapeOps:
         return x.index_select(d, self._constant(np.repeat(np.arange(n), counts)))
 
     # ------------------------------------------------------------ reordering
+    @recorded_as("FlipBackward0")
     def flip(self, *dims: Any):
         """Reverse the order of the elements along ``dims`` (a copy, as PyTorch)."""
         from ._tensor_base import normalize_dims, parse_shape
@@ -193,6 +196,7 @@ class ShapeOps:
             raise ValueError("flipud(): input must be >= 1-d, got a 0-d tensor")
         return self.flip(0)
 
+    @recorded_as("RollBackward0")
     def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None):
         """Shift the elements along ``dims`` circularly (the flattened tensor when ``dims`` is None)."""
         shifts = _ints("roll", "shifts", shifts)
@@ -240,10 +244,12 @@ class ShapeOps:
             keep = ~np.tri(rows, cols, diagonal - 1, dtype=bool)
         return type(self)._where(keep, self, self._constant(np.zeros((), self.dtype)))
 
+    @recorded_as("TrilBackward0")
     def tril(self, diagonal: int = 0):
         """The lower triangle (elements on and below the ``diagonal``-th diagonal); zeros elsewhere."""
         return self._triangle("tril", diagonal, lower=True)
 
+    @recorded_as("TriuBackward0")
     def triu(self, diagonal: int = 0):
         """The upper triangle (elements on and above the ``diagonal``-th diagonal); zeros elsewhere."""
         return self._triangle("triu", diagonal, lower=False)

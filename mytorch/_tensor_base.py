@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _anomaly, _device, _dtype, _graph, _promotion
+from ._errors import ShapeError
 from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
@@ -52,7 +53,7 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     out = tuple(sorted({normalize_dim(d, ndim) for d in dims}))
     if len(out) != len(dims):
-        raise ValueError(f"dim {tuple(dims)} names a dimension more than once")
+        raise ShapeError(f"dim {tuple(dims)} names a dimension more than once")
     return out
 
 
@@ -73,7 +74,7 @@ def broadcast_shapes(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[i
     try:
         return np.broadcast_shapes(a, b)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: shapes {a} and {b} cannot be broadcast together (sizes must match or be 1, "
             "aligned from the last dimension)"
         ) from None
@@ -128,7 +129,7 @@ def check_setitem_fits(value_shape: tuple[int, ...], target_shape: tuple[int, ..
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(
+        raise ShapeError(
             f"setitem: a value of shape {tuple(value_shape)} cannot be broadcast to the indexed "
             f"shape {tuple(target_shape)}"
         )
@@ -185,7 +186,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"a Tensor with {self.numel()} elements (shape {tuple(self.shape)}) "
                 "cannot be converted to a Python scalar"
             )
@@ -343,7 +344,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._binary("sub", other)
 
     def __rsub__(self, other):
-        return self._binary("sub", other, reverse=True)
+        return self._binary("sub", other, reverse=True)._named("RsubBackward1", self)
 
     def __mul__(self, other):
         return self._binary("mul", other)
@@ -358,10 +359,11 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._binary("div", other, reverse=True)
 
     def __pow__(self, other):
-        return self._binary("pow", other)
+        out = self._binary("pow", other)
+        return out._named("PowBackward1", self, other) if isinstance(other, TensorBase) else out
 
     def __rpow__(self, other):
-        return self._binary("pow", other, reverse=True)
+        return self._binary("pow", other, reverse=True)._named("PowBackward2", self)
 
     def __neg__(self):
         return self._unary("neg")
@@ -381,7 +383,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     neg = __neg__  # add/sub/mul/div, with PyTorch's keyword arguments: _ops_math.MathOps
 
     def pow(self, exponent):
-        return self._binary("pow", exponent)
+        return self.__pow__(exponent)
 
     def maximum(self, other):
         return self._binary("maximum", other)
@@ -442,10 +444,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._unary("relu")
 
     def square(self):
-        return self * self
+        return self._composite("PowBackward0", lambda x: x * x, self)
 
     def rsqrt(self):
-        return 1 / self.sqrt()
+        return self._composite("RsqrtBackward0", lambda x: 1 / x.sqrt(), self)
 
     def clamp(self, min=None, max=None):  # noqa: A002 - torch's argument names
         """Limit to [min, max]; a bound may be a number or a tensor (which then gets gradients).
@@ -492,7 +494,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         if dtype is None and self.dtype.kind != "f" and self.dtype != np.int64:
             dtype = np.int64
         x = self if dtype is None else self.to(dtype)
-        return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
+        dims = x._reduce_dims(axis if dim is None else dim)
+        out = x._sum(dims, keepdim)
+        return out if dims is None else out._named("SumBackward1", x)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
@@ -509,8 +513,15 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             )
         dims = self._reduce_dims(axis if dim is None else dim)
         count = self._count(dims)
-        total = self._sum(dims, keepdim)
-        return total / count if count else total * math.nan
+        if count and hasattr(self, "_mean"):  # the engine's own node (the vector engine's Mean)
+            out = self._mean(dims, keepdim, count)
+            return out if dims is None else out._named("MeanBackward1", self)
+
+        def mean(x):
+            total = x._sum(dims, keepdim)
+            return total / count if count else total * math.nan
+
+        return self._composite("MeanBackward0" if dims is None else "MeanBackward1", mean, self)
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction: int = 1, axis=None):
         """Variance with Bessel's correction by default (``correction=1``), as PyTorch.
@@ -529,22 +540,30 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             correction = int(bool(unbiased))
         dims = self._reduce_dims(dim)
         count = self._count(dims)
-        centred = self - self.mean(dim=dims, keepdim=True)
-        return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
+
+        def var(x):
+            centred = x - x.mean(dim=dims, keepdim=True)
+            return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
+
+        return self._composite("VarBackward0", var, self)
 
     def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction: int = 1, axis=None):
         """Square root of ``var`` (same arguments); where it is 0 the gradient is 0, as in PyTorch."""
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         dim = axis if dim is None else dim
-        variance = self.var(dim, unbiased, keepdim, correction=correction)
-        zero = np.asarray(variance._data) == 0
-        if not zero.any():
-            return variance.sqrt()
-        # sqrt'(0) is inf and inf * 0 is nan: PyTorch takes the gradient as 0 where std == 0.
-        where = type(self)._where
-        safe = where(zero, self._constant(np.ones(zero.shape, variance.dtype)), variance)
-        return where(zero, self._constant(np.zeros(zero.shape, variance.dtype)), safe.sqrt())
+
+        def std(x):
+            variance = x.var(dim, unbiased, keepdim, correction=correction)
+            zero = np.asarray(variance._data) == 0
+            if not zero.any():
+                return variance.sqrt()
+            # sqrt'(0) is inf and inf * 0 is nan: PyTorch takes the gradient as 0 where std == 0.
+            where = type(x)._where
+            safe = where(zero, x._constant(np.ones(zero.shape, variance.dtype)), variance)
+            return where(zero, x._constant(np.zeros(zero.shape, variance.dtype)), safe.sqrt())
+
+        return self._composite("StdBackward0", std, self)
 
     def _check_nonempty(self, op: str, dims: tuple[int, ...] | None) -> None:
         """max/min/amax/amin/argmax have no value over no elements: PyTorch's errors."""
@@ -565,12 +584,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         name = "min" if minimum else "max"
         if dim is None:
             self._check_nonempty(name, None)
-            return self._max(None, False, minimum)
+            return self._max(None, False, minimum)._named("MinBackward1" if minimum else "MaxBackward1", self)
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:  # one element: itself, at index 0, whatever keepdim
             return self.reshape(1)._max_or_min(0, False, minimum)
         self._check_nonempty(name, (d,))
-        values = self._max(d, keepdim, minimum)
+        values = self._max(d, keepdim, minimum)._named("MinBackward0" if minimum else "MaxBackward0", self)
         pick = np.argmin if minimum else np.argmax
         index = pick(self._data, axis=d)
         if keepdim:
@@ -609,7 +628,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """Min over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
         dims = self._reduce_dims(dim)
         self._check_nonempty("amin", dims)
-        return self._amax(dims, keepdim, True)
+        return self._amax(dims, keepdim, True)._named("AminBackward0", self)
 
     def argmax(self, dim=None, keepdim: bool = False):
         return self._arg(np.argmax, dim, keepdim)
@@ -713,17 +732,17 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         shape = parse_shape(shape)
         n = self.numel()
         if shape.count(-1) > 1:
-            raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+            raise ShapeError(f"reshape: only one dimension can be -1, got {shape}")
         known = math.prod(s for s in shape if s != -1)
         if -1 in shape:
             if known == 0 or n % known:
-                raise ValueError(
+                raise ShapeError(
                     f"reshape: shape {shape} is invalid for input of shape "
                     f"{tuple(self.shape)} ({n} elements)"
                 )
             shape = tuple(n // known if s == -1 else s for s in shape)
         elif known != n:
-            raise ValueError(
+            raise ShapeError(
                 f"reshape: shape {shape} is invalid for input of shape {tuple(self.shape)} "
                 f"({n} elements)"
             )
@@ -743,44 +762,46 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         s = normalize_dim(start_dim, self.ndim)
         e = normalize_dim(end_dim, self.ndim)
         if s > e:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         shape = tuple(self.shape)
         return self.reshape(shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
     def squeeze(self, dim=None):
         shape = tuple(self.shape)
         if dim is None:
-            return self.reshape(tuple(n for n in shape if n != 1))
+            return self.reshape(tuple(n for n in shape if n != 1))._named("SqueezeBackward0", self)
         dims = normalize_dims(dim, self.ndim) or ()
-        return self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+        out = self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+        one = isinstance(dim, (int, np.integer))
+        return out._named("SqueezeBackward1" if one else "SqueezeBackward2", self)
 
     def unsqueeze(self, dim: int):
         d = normalize_dim(dim, self.ndim + 1)
         shape = tuple(self.shape)
-        return self.reshape(shape[:d] + (1,) + shape[d:])
+        return self.reshape(shape[:d] + (1,) + shape[d:])._named("UnsqueezeBackward0", self)
 
     def permute(self, *dims):
         dims = parse_shape(dims)
         if len(dims) != self.ndim:
-            raise ValueError(
+            raise ShapeError(
                 f"permute: got {len(dims)} dims {dims} for a tensor of {self.ndim} dims "
                 f"(shape {tuple(self.shape)})"
             )
         axes = tuple(normalize_dim(d, self.ndim) for d in dims)
         if len(set(axes)) != len(axes):
-            raise ValueError(f"permute: dims {dims} repeat a dimension")
+            raise ShapeError(f"permute: dims {dims} repeat a dimension")
         return self._permute(axes)
 
     def transpose(self, dim0: int, dim1: int):
         axes = list(range(self.ndim))
         a, b = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
         axes[a], axes[b] = axes[b], axes[a]
-        return self._permute(tuple(axes))
+        return self._permute(tuple(axes))._named("TransposeBackward0", self)
 
     def t(self):
         if self.ndim > 2:
-            raise ValueError(f"t() expects a tensor with <= 2 dims, got shape {tuple(self.shape)}")
-        return self.transpose(0, 1) if self.ndim == 2 else self
+            raise ShapeError(f"t() expects a tensor with <= 2 dims, got shape {tuple(self.shape)}")
+        return self.transpose(0, 1)._named("TBackward0", self) if self.ndim == 2 else self
 
     @property
     def T(self):
@@ -794,7 +815,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         sizes = parse_shape(sizes)
         shape = tuple(self.shape)
         if len(sizes) < len(shape):
-            raise ValueError(
+            raise ShapeError(
                 f"expand: the number of sizes {sizes} must be >= the tensor's dims {shape}"
             )
         lead = len(sizes) - len(shape)
@@ -803,10 +824,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             old = shape[i - lead] if i >= lead else None
             if n == -1:
                 if old is None:
-                    raise ValueError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
+                    raise ShapeError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
                 n = old
             if old is not None and old != 1 and old != n:
-                raise ValueError(
+                raise ShapeError(
                     f"expand: the size {old} of dim {i - lead} of shape {shape} cannot "
                     f"be expanded to {n} (target {sizes})"
                 )
@@ -827,9 +848,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             raise _device.mismatch("matmul", self, other)
         a_shape, b_shape = tuple(self.shape), tuple(other.shape)
         if not a_shape or not b_shape:
-            raise ValueError(f"matmul: both operands need at least 1 dim, got {a_shape} @ {b_shape}")
+            raise ShapeError(f"matmul: both operands need at least 1 dim, got {a_shape} @ {b_shape}")
         if a_shape[-1] != b_shape[0 if len(b_shape) == 1 else -2]:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied "
                 f"({a_shape[-1]} != {b_shape[0 if len(b_shape) == 1 else -2]})"
             )
@@ -839,14 +860,27 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         if a.dtype != b.dtype:  # integer with float (PyTorch refuses): PyTorch's result dtype
             dtype = _promotion.result_type(a, b)
             a, b = a.to(dtype), b.to(dtype)
-        a = a.unsqueeze(0) if len(a_shape) == 1 else a
-        b = b.unsqueeze(-1) if len(b_shape) == 1 else b
-        out = a._matmul(b)
-        if len(a_shape) == 1:
-            out = out.squeeze(-2)
-        if len(b_shape) == 1:
-            out = out.squeeze(-1)
-        return out
+        if len(a_shape) == len(b_shape) == 2:
+            return a._matmul(b)  # MmBackward0
+        if len(a_shape) > 2 or len(b_shape) > 2:
+            name = "UnsafeViewBackward0"
+        else:  # PyTorch's names for vector products
+            name = {(1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get((len(a_shape), len(b_shape)),
+                                                                        "SqueezeBackward4")
+
+        def matmul(x, y):
+            a = x.unsqueeze(0) if len(a_shape) == 1 else x
+            b = y.unsqueeze(-1) if len(b_shape) == 1 else y
+            out = a._matmul(b)
+            if len(a_shape) == 1:
+                out = out.squeeze(-2)
+            if len(b_shape) == 1:
+                out = out.squeeze(-1)
+            return out
+
+        if len(a_shape) == 1 or len(b_shape) == 1:
+            return a._composite(name, matmul, a, b)
+        return matmul(a, b)._named(name, a, b)
 
     mm = matmul
 

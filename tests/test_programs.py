@@ -45,12 +45,6 @@ def test_program_prints_the_same_numbers_as_pytorch(name):
         np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-13 * scale, err_msg=f"{name}: {key}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MyTorch records mean() and MSELoss as their primitive ops (mean as Sum+Div), so the "
-    "blitz's grad_fn walk reads DivBackward, DivBackward, SumBackward where PyTorch shows MeanBackward0, "
-    "MseLossBackward0, AddmmBackward0 (issue 17: composite ops recording their own node)",
-)
 def test_blitz_grad_fn_names():
     program = _load("blitz_autograd")
     assert program.main(mt)["names"] == program.main(torch)["names"]

@@ -33,7 +33,8 @@ def test_backward_refuses_a_modified_saved_output(op, write):
     w = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = OPS[op](w * 1.0)
     WRITES[write](b)
-    with pytest.raises(RuntimeError, match=rf"output 0 of {op}Backward, is at version 1; expected version 0"):
+    pattern = rf"output 0 of {op}Backward0, is at version 1; expected version 0"
+    with pytest.raises(RuntimeError, match=pattern):
         (b * mt.tensor([1.0, 2.0, 3.0])).sum().backward()
 
 
@@ -66,5 +67,5 @@ def test_modified_input_names_its_position():
     a = x * 1.0
     y = x * a
     a.mul_(3.0)
-    with pytest.raises(RuntimeError, match=r"input 1 of MulBackward, is at version 1"):
+    with pytest.raises(RuntimeError, match=r"input 1 of MulBackward0, is at version 1"):
         y.sum().backward()

@@ -375,7 +375,7 @@ def test_custom_function_node_keeps_its_name_after_backward():
 
     y = Square.apply(leaf([1.0])).sum()
     y.backward()
-    assert repr(y.grad_fn.next[0]) == "<SquareBackward>"
+    assert repr(y.grad_fn.next[0]).startswith("<SquareBackward object at 0x")  # as PyTorch's
 
 
 def test_viz_is_reachable_from_the_top_package():

@@ -73,7 +73,7 @@ class Function(FunctionBase):
                 values = [_v.Value(x, parents, cls.__name__, row) for x, row in zip(numbers, rows)]
             finally:
                 _v._GROUP = None
-            record = Record(cls.__name__, group, tuple(next_of(a) for a in wanted))
+            record = Record(cls.__name__ + "Backward", group, tuple(next_of(a) for a in wanted))
             if _anomaly.enabled:
                 remember_forward(group, wanted)
             results.append(Tensor._from_record(arrays.from_list(values, out.shape), record))

@@ -13,8 +13,8 @@ Example:
     >>> import mytorch.micro as mm
     >>> x = mm.tensor([1.0, 2.0], requires_grad=True)
     >>> y = (x * x).sum()
-    >>> y.grad_fn, y.grad_fn.next[0].next[0] is x
-    (<SumBackward>, True)
+    >>> y.grad_fn.name(), y.grad_fn.next[0].next[0] is x
+    ('SumBackward0', True)
 """
 
 from __future__ import annotations
@@ -53,11 +53,8 @@ class Record:
         self.gates: list | None = None  # gated.Gate objects on the output's Values (hooks, module hooks)
 
     def name(self) -> str:
-        """PyTorch-style name, e.g. ``MulBackward``."""
-        base = _NAMES.get(self.op) or self.op
-        if base.islower():  # "log_softmax" -> "LogSoftmax"; a Function's class name stays as it is
-            base = "".join(p.capitalize() for p in base.split("_"))
-        return base + "Backward"
+        """PyTorch's node name, e.g. ``MulBackward0`` (a user Function's: ``SquareBackward``)."""
+        return _grad_fn.torch_name(_NAMES.get(self.op) or self.op)
 
     @property
     def next_functions(self) -> tuple:
@@ -65,7 +62,7 @@ class Record:
         return _grad_fn.next_functions(self.next, lambda n: n.__class__ is Record)
 
     def __repr__(self) -> str:
-        return f"<{self.name()}>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 def next_of(t: Any) -> Any:

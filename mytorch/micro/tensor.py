@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _device, _dtype, _graph, _hooks, _promotion
+from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks, _promotion, _repr
+from .._errors import ShapeError
 from .._graph import _mode
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
@@ -255,15 +256,31 @@ class Tensor(TensorBase):
         return self._data
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = ""
-        if not self._is_float and self.dtype not in (np.int64, np.bool_):
-            extra += f", dtype=mytorch.{self.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
-        elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        # every floating micro tensor holds float64 Values: its dtype is not named, as the default's
+        default = _dtype.get_default_dtype()
+        return _repr.tensor_repr(self._data, default, self.grad_fn, self._requires_grad,
+                                 dtype=default if self._is_float else self.dtype)
+
+    # ------------------------------------------------------------ PyTorch's node names
+    def _named(self, name: str, *inputs: Any) -> Tensor:
+        """Give the record that made this result PyTorch's name for the call (``SumBackward1``)."""
+        record = self.grad_fn
+        if record is not None and all(record is not getattr(t, "grad_fn", None) for t in inputs):
+            record.op = name
+        return self
+
+    @staticmethod
+    def _composite(name: str, fn: Callable[..., Any], *inputs: Any) -> Any:
+        """``fn(*inputs)`` recorded as one op ``name`` whose inputs are ``inputs`` (PyTorch's view).
+
+        The Values keep every step (backward runs on them); only the record is one.
+        """
+        out = fn(*inputs)
+        record = out.grad_fn
+        if record is None or any(out is t or record is getattr(t, "grad_fn", None) for t in inputs):
+            return out
+        out.grad_fn = Record(name, record.group, tuple(next_of(t) for t in inputs if isinstance(t, Tensor)))
+        return out
 
     # ------------------------------------------------------------ recording one operation
     @staticmethod
@@ -476,7 +493,7 @@ class Tensor(TensorBase):
                 return Tensor._wrap(self._values[as_view_index(index)])
             return Tensor._wrap(np.asarray(self._values[index]))
         if is_basic_index(index):
-            return self._view(self._values[as_view_index(index)], "getitem")
+            return self._view(self._values[as_view_index(index)], _grad_fn.index_name(index))
         values = self._values
         return self._compute("getitem", (self,), lambda: arrays.copies(arrays.obj(values[index]), "index"))
 
@@ -567,7 +584,7 @@ class Tensor(TensorBase):
             self._check_inplace()
             out = fn(self._snapshot(self._values.copy()))
             if out.shape != self.shape:
-                raise ValueError(
+                raise ShapeError(
                     f"in-place op: the result of shape {tuple(out.shape)} does not fit in the "
                     f"tensor's shape {tuple(self.shape)}"
                 )
@@ -576,7 +593,7 @@ class Tensor(TensorBase):
             with _graph.no_grad():
                 out = fn(self)
             if out.shape != self.shape:
-                raise ValueError(
+                raise ShapeError(
                     f"in-place op: the result of shape {tuple(out.shape)} does not fit in the "
                     f"tensor's shape {tuple(self.shape)}"
                 )

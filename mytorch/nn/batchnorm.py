@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import mytorch
+from mytorch._errors import ShapeError
 
 from . import functional as F
 from . import init
@@ -81,13 +82,13 @@ class _BatchNorm(Module):
 
     def _check_input(self, input: Any) -> None:
         check_tensor(repr(self), "input", input)
-        if input.ndim not in self._ndims:
+        if input.ndim not in self._ndims:  # a ValueError in PyTorch too
             raise ValueError(
                 f"{self!r}: expected input of shape {self._layout}, got shape {tuple(input.shape)}"
             )
         if input.shape[1] != self.num_features:
             expected = self._layout.replace("C", str(self.num_features))
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input with {self.num_features} channels (shape {expected}), "
                 f"got shape {tuple(input.shape)}"
             )

@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 import mytorch
+from mytorch._errors import ShapeError
 
 from . import functional as F
 from . import init
@@ -63,7 +64,7 @@ class Linear(Module):
             check_tensor(repr(self), "input", input)
         shape = input.shape
         if not shape or shape[-1] != self.in_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input with {self.in_features} features in the last dim "
                 f"(shape (*, {self.in_features})), got shape {tuple(input.shape)}"
             )

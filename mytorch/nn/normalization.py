@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import mytorch
+from mytorch._errors import ShapeError
 
 from . import functional as F
 from . import init
@@ -59,7 +60,7 @@ class LayerNorm(Module):
             check_tensor(repr(self), "input", input)
         k = len(self.normalized_shape)
         if tuple(input.shape[input.ndim - k :]) != self.normalized_shape or input.ndim < k:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: expected input with shape (*, {', '.join(map(str, self.normalized_shape))}), "
                 f"got shape {tuple(input.shape)}"
             )

@@ -40,8 +40,9 @@ from .fused_conv import Conv2dNode, out_size
 from .fused_gelu import gelu
 from .fused_layernorm import layer_norm
 from .fused_linear import LinearNode
-from .fused_loss import CrossEntropyNode
+from .fused_loss import CrossEntropyNode, NllLossNode
 from .fused_pool import AvgPool2dNode, MaxPool2dNode
+from .ops import LogSoftmax
 from .tensor import Tensor
 
 __all__ = ["linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy", "gelu",
@@ -153,7 +154,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Any:  #
         isinstance(bias, Tensor) and bias._data.dtype == dtype and bias._data.shape in ((w.shape[0],), ())
     ):
         return NotImplemented
-    return LinearNode.apply(input, weight, bias)
+    out = LinearNode.apply(input, weight, bias)
+    if bias is None or x.ndim != 2:  # PyTorch's names: AddmmBackward0 (default), MmBackward0, ViewBackward0
+        out._named("MmBackward0" if x.ndim == 2 else "ViewBackward0")
+    return out
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
@@ -256,6 +260,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
             return NotImplemented  # a class index out of range: nn.functional raises the error
     else:
         return NotImplemented
+    if kind != "f" and label_smoothing == 0:  # PyTorch's graph: NllLossBackward0 over LogSoftmaxBackward0
+        logp = LogSoftmax.apply(input, axis=1 if x.ndim >= 2 else 0)
+        out = NllLossNode.apply(logp, target=t, weight=None if weight is None else weight._data,
+                                ignore_index=int(ignore_index), reduction=reduction, may_ignore=may_ignore)
+        return out._named("NllLoss2DBackward0") if x.ndim > 2 else out
     return CrossEntropyNode.apply(input, target, weight, ignore_index=int(ignore_index), reduction=reduction,
                                   label_smoothing=float(label_smoothing), may_ignore=may_ignore)
 

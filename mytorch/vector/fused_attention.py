@@ -111,10 +111,6 @@ class AttentionNode(Node):
                 _swap(ds).matmul(q) if want_k is not None else None,
                 _swap(p).matmul(g) if want_v is not None else None)
 
-    @classmethod
-    def name(cls) -> str:
-        return "ScaledDotProductAttentionBackward"
-
 
 def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any, dropout_p: float,
                                  is_causal: bool, scale: float) -> Any:

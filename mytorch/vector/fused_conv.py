@@ -172,6 +172,3 @@ class Conv2dNode(Node):
             gb = g.sum(dim=(0, 2) if self.is_1d else (0, 2, 3))
         return gx, gw, gb
 
-    @classmethod
-    def name(cls) -> str:
-        return "ConvolutionBackward"

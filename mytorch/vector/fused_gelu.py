@@ -224,10 +224,6 @@ class GeluNode(Node):
         d *= g
         return (d,)
 
-    @classmethod
-    def name(cls) -> str:
-        return "GeluBackward"
-
 
 def _gelu_derivative_tensor(x: Tensor, approximate: str) -> Tensor:
     """The derivative with Tensor ops (differentiable again), for ``create_graph=True``."""

@@ -110,10 +110,6 @@ class LayerNormNode(Node):
             gx = gx.reshape(*self.x_shape)
         return gx, gw, gb
 
-    @classmethod
-    def name(cls) -> str:
-        return "NativeLayerNormBackward"
-
 
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,  # noqa: A002
                eps: float = 1e-5) -> Any:

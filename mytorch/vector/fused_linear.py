@@ -70,6 +70,12 @@ class LinearNode(Node):
             gx = gx.reshape(x_shape)
         return gx, gw, gb
 
-    @classmethod
-    def name(cls) -> str:
-        return "AddmmBackward"
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's links: ``addmm(bias, input, weight.t())`` has bias first; ``mm`` has no bias."""
+        links = super().next_functions
+        name = self.name()
+        if name == "AddmmBackward0":
+            return (links[2], links[0], links[1])
+        return links[:2] if name == "MmBackward0" else links
+

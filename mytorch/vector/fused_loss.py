@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dual
 from .node import Node
 
 
@@ -191,6 +192,65 @@ class CrossEntropyNode(Node):
             return grad.reshape(*moved).permute(*back), None, None
         return grad.reshape(*self.in_shape), None, None
 
-    @classmethod
-    def name(cls) -> str:
-        return "CrossEntropyLossBackward"
+
+
+class NllLossNode(Node):
+    """nll_loss(logp, target) on log-probabilities (N, C, ...) or (C,), class-index targets.
+
+    The fast path of cross_entropy with class indices and no label smoothing records
+    ``LogSoftmax`` and then this node, as PyTorch does (``NllLossBackward0`` over
+    ``LogSoftmaxBackward0``). The gradient is ``-w_i`` at each target class (0 elsewhere),
+    times the upstream gradient, divided by the summed weights for ``'mean'``.
+
+    Example:
+        >>> import numpy as np
+        >>> logp = np.log(np.full((2, 4), 0.25)); t = np.array([1, 3])
+        >>> out = NllLossNode.apply(logp, target=t, weight=None, ignore_index=-100, reduction="mean")
+        >>> round(float(out.data), 4)
+        1.3863
+    """
+
+    def forward(self, logp, target, weight, ignore_index, reduction, may_ignore=True):
+        self.reduction, self.in_shape = reduction, logp.shape
+        dtype = logp.dtype
+        rows = logp if logp.ndim == 2 else to_rows(logp)
+        m = rows.shape[0]
+        t = target.reshape(-1)
+        if weight is None and not (may_ignore and (t == ignore_index).any()):
+            self.safe, self.w_i, self.count = t, None, m
+            losses = -rows[np.arange(m), t]
+        else:
+            valid = t != ignore_index
+            safe = np.where(valid, t, 0)
+            w_i = valid.astype(dtype) if weight is None else weight.astype(dtype, copy=False)[safe] * valid
+            self.safe, self.w_i, self.count = safe, w_i, w_i.sum(dtype=dtype)
+            losses = -rows[np.arange(m), safe] * w_i
+        if reduction == "none":
+            return losses.reshape(target.shape)
+        total = np.add.reduce(losses, axis=None, dtype=dtype)
+        if reduction == "sum":
+            return np.asarray(total)
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch
+            return np.asarray(total / dtype.type(self.count))
+
+    def backward(self, g):
+        shape = self.in_shape
+        m = int(np.prod(shape)) // shape[1] if len(shape) > 1 else 1
+        c = shape[1] if len(shape) > 1 else shape[0]
+        dtype = np.dtype(g.dtype)
+        picked = np.zeros((m, c), dtype)
+        picked[np.arange(m), self.safe] = -1 if self.w_i is None else -self.w_i
+        if self.reduction == "none":
+            scale = g.reshape(m, 1) if dual._is_tensor(g) else np.reshape(g, (m, 1))
+        elif self.reduction == "sum":
+            scale = g
+        elif self.count == 0:  # every target ignored: the loss is nan, its gradient zero (as PyTorch)
+            scale = g * 0.0
+        else:
+            scale = g / dtype.type(self.count)
+        grad = scale * picked
+        if len(shape) <= 2:
+            return (dual.reshape(grad, shape),)
+        moved = (shape[0],) + tuple(shape[2:]) + (shape[1],)
+        back = (0, len(shape) - 1) + tuple(range(1, len(shape) - 1))
+        return (dual.permute(dual.reshape(grad, moved), back),)

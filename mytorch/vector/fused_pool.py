@@ -106,9 +106,6 @@ class MaxPool2dNode(Node):
             np.multiply(g, self.index == k, out=view[:, :, :, k // kw, :, k % kw])
         return (gx,)
 
-    @classmethod
-    def name(cls) -> str:
-        return "MaxPool2DBackward"
 
 
 class AvgPool2dNode(Node):
@@ -140,6 +137,3 @@ class AvgPool2dNode(Node):
             np.copyto(view[:, :, :, k // kw, :, k % kw], share)
         return (gx,)
 
-    @classmethod
-    def name(cls) -> str:
-        return "AvgPool2DBackward"

@@ -109,6 +109,7 @@ class Node:
         "_retained",  # a weakref to the output tensor after ``retain_grad()`` (see ``retain``)
         "_freed",  # True once ``free`` dropped the saved values
         "_seq",
+        "_label",  # PyTorch's name when it depends on the call (``x.sum(0)``: SumBackward1), if set
         "__dict__",
         "__weakref__",
     )
@@ -137,7 +138,7 @@ class Node:
                 node._output_version = result._version
             return result
         if record and _anomaly.enabled:  # an input requires grad but no_grad() is on: a cut
-            _anomaly.note(f"no_grad() ({cls.name()})", args)
+            _anomaly.note(f"no_grad() ({node.name()})", args)
         return Tensor._wrap(out)
 
     @classmethod
@@ -153,7 +154,7 @@ class Node:
         rb = tb and b._requires_grad
         if not ((ra or rb) and _mode.enabled):
             if (ra or rb) and _anomaly.enabled:  # an input requires grad but no_grad() is on: a cut
-                _anomaly.note(f"no_grad() ({cls.name()})", (a, b))
+                _anomaly.note(f"no_grad() ({node.name()})", (a, b))
             return Tensor._wrap(out)
         node.next = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
         node.out_shape = out.shape
@@ -244,10 +245,13 @@ class Node:
         """``((node or AccumulateGrad or None, 0), ...)`` per input, as in PyTorch."""
         return _grad_fn.next_functions(self.next, lambda n: not isinstance(n, Tensor))
 
-    @classmethod
-    def name(cls) -> str:
-        """PyTorch-style node name, e.g. ``MulBackward``."""
-        return cls.__name__ + "Backward"
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._torch_name = _grad_fn.torch_name(cls.__name__)
+
+    def name(self) -> str:
+        """PyTorch's node name, e.g. ``MulBackward0`` (``_label`` when the call site set one)."""
+        return getattr(self, "_label", None) or self._torch_name
 
     def free(self) -> None:
         """Drop saved tensors and arrays after backward (unless retain_graph); keep the structure."""
@@ -263,7 +267,7 @@ class Node:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"<{self.name()}>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 def _accumulate_leaf(leaf: Tensor, grad: Any, owned: bool) -> None:
@@ -290,11 +294,13 @@ def run_backward(
     retain_graph: bool,
     create_graph: bool,
     inputs: list[Tensor] | None = None,
+    stop_at_inputs: bool = False,
 ) -> list[Any] | None:
     """Backpropagate from ``roots`` (nodes or leaf tensors) with ``root_grads``.
 
     With ``inputs=None`` gradients accumulate into the ``.grad`` of leaves;
-    otherwise the gradients of ``inputs`` are returned (``autograd.grad``).
+    otherwise the gradients of ``inputs`` are returned (``autograd.grad``), and
+    ``stop_at_inputs`` goes no further back than them (a composite's inner graph).
     """
     grads: dict[int, Any] = {}  # id(node or leaf) -> its gradient summed so far
     owned: set[int] = set()  # ids whose gradient is an array no one else holds
@@ -318,6 +324,8 @@ def run_backward(
             grad = grads.pop(key)
             if wanted is not None and key in wanted:
                 results[key] = grad
+                if stop_at_inputs:
+                    continue
             if node._freed:
                 raise RuntimeError(
                     f"Trying to backward through the graph a second time: the saved "

@@ -310,6 +310,20 @@ class Sum(Node):
         return (dual.broadcast_to(g, self.in_shape),)
 
 
+class Mean(Node):
+    """``a.sum(axes) / count`` (the same numbers as Sum then Div); backward spreads ``grad / count``."""
+
+    def forward(self, a, axes, keepdims, count):
+        self.in_shape, self.axes, self.keepdims, self.count = a.shape, axes, keepdims, count
+        return np.asarray(a.sum(axis=axes, keepdims=keepdims)) / count
+
+    def backward(self, g):
+        g = g / self.count
+        if not self.keepdims:
+            g = dual.reshape(g, _keepdims_shape(self.in_shape, self.axes))
+        return (dual.broadcast_to(g, self.in_shape),)
+
+
 class Max(Node):
     """Max over ``axis`` (one index gets the gradient) or over all (ties share it; NaNs win)."""
 

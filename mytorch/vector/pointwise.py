@@ -1,10 +1,10 @@
-"""The vector engine's node for each function of ``mytorch._pointwise`` (``AsinBackward``, ...).
+"""The vector engine's node for each function of ``mytorch._pointwise`` (``AsinBackward0``, ...).
 
 Example:
     >>> import mytorch.vector as mt
     >>> x = mt.tensor([0.5], dtype=mt.float64, requires_grad=True)
     >>> y = x.asin(); y.backward(mt.ones(1, dtype=mt.float64)); y.grad_fn.name(), round(x.grad.item(), 6)
-    ('AsinBackward', 1.154701)
+    ('AsinBackward0', 1.154701)
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _anomaly, _device, _dtype, _graph, _hooks, _promotion
+from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks, _promotion, _repr
+from .._errors import ShapeError
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
 from .._tensor_base import (
     _NUMERIC_KINDS,
@@ -30,6 +31,7 @@ from .._tensor_base import (
     normalize_index,
     numeric_array,
 )
+from . import composite as _composite
 from . import node as _node
 from . import ops, pointwise
 
@@ -210,15 +212,17 @@ class Tensor(TensorBase):
         return self._data
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = ""
-        if self._data.dtype not in (_dtype.get_default_dtype(), np.int64, np.bool_):
-            extra += f", dtype=mytorch.{self._data.dtype}"
-        if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
-        elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        return _repr.tensor_repr(self._data, _dtype.get_default_dtype(), self.grad_fn, self._requires_grad)
+
+    # ------------------------------------------------------------ PyTorch's node names
+    def _named(self, name: str, *inputs: Any) -> Tensor:
+        """Give the node that made this result PyTorch's name for the call (``SumBackward1``)."""
+        node = self.grad_fn
+        if node is not None and all(node is not getattr(t, "grad_fn", None) for t in inputs):
+            node._label = name
+        return self
+
+    _composite = staticmethod(_composite.composite)
 
     # ------------------------------------------------------------ primitives
     def _operand(self, op: str, other: Any) -> Any:
@@ -298,6 +302,9 @@ class Tensor(TensorBase):
 
     def _sum(self, dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
         return ops.Sum.apply(self, axes=dims, keepdims=keepdim)
+
+    def _mean(self, dims: tuple[int, ...] | None, keepdim: bool, count: int) -> Tensor:
+        return ops.Mean.apply(self, axes=dims, keepdims=keepdim, count=count)
 
     def _max(self, dim: int | None, keepdim: bool, minimum: bool) -> Tensor:
         return ops.Max.apply(self, axis=dim, keepdims=keepdim, minimum=minimum)
@@ -405,7 +412,7 @@ class Tensor(TensorBase):
             if len(steps) > 1:  # PyTorch's order: the ints select first, then the advanced part
                 return self[steps[0]][steps[1]]
         return self._view(
-            ops.GetItem.apply(self, index=index),
+            ops.GetItem.apply(self, index=index)._named(_grad_fn.index_name(index), self),
             lambda base: base[index],
             lambda base, value: base.__setitem__(index, value),
         )
@@ -523,7 +530,7 @@ class Tensor(TensorBase):
         if isinstance(other, Tensor) and np.broadcast_shapes(
             self._data.shape, other._data.shape
         ) != self._data.shape:
-            raise ValueError(
+            raise ShapeError(
                 f"in-place op: the result of shape "
                 f"{np.broadcast_shapes(self._data.shape, other._data.shape)} does not fit in "
                 f"the tensor's shape {tuple(self.shape)}"

@@ -10,7 +10,7 @@ Example:
     >>> w = mt.tensor([[0.5, -1.0]], requires_grad=True)
     >>> loss = (w @ mt.tensor([[1.0], [2.0]])).relu().sum()
     >>> loss.backward()
-    >>> "MatMulBackward" in viz.to_dot(loss, params={"w": w})
+    >>> "MmBackward0" in viz.to_dot(loss, params={"w": w})
     True
     >>> viz.save(loss, "loss.svg", params={"w": w})   # doctest: +SKIP
 """

@@ -6,7 +6,7 @@ of broadcast inputs are then summed down to the input's shape (one place:
 ``dual.sum_to``).
 
 Example:
-    >>> backward_rule("MatMulBackward")
+    >>> backward_rule("MmBackward0")
     'grad_a = grad @ b.T;  grad_b = a.T @ grad'
     >>> backward_rule("NoSuchBackward")
     ''
@@ -16,9 +16,10 @@ from __future__ import annotations
 
 __all__ = ["backward_rule", "RULES"]
 
-RULES: dict[str, str] = {
+RULES: dict[str, str] = {  # keyed by PyTorch's node names without their trailing digit
     "AddBackward": "grad_a = grad;  grad_b = grad",
     "SubBackward": "grad_a = grad;  grad_b = -grad",
+    "RsubBackward": "grad_a = -grad  (b - a with the number b)",
     "MulBackward": "grad_a = grad * b;  grad_b = grad * a",
     "DivBackward": "grad_a = grad / b;  grad_b = -grad * a / b**2",
     "NegBackward": "grad_a = -grad",
@@ -37,29 +38,42 @@ RULES: dict[str, str] = {
     "MinimumBackward": "grad_a = grad * (a < b);  grad_b = grad * (b < a)  (ties: half each)",
     "WhereBackward": "grad_a = where(cond, grad, 0);  grad_b = where(cond, 0, grad)",
     "CloneBackward": "grad_a = grad",
-    "CastBackward": "grad_a = grad cast to a's dtype",
+    "ToCopyBackward": "grad_a = grad cast to a's dtype",
     "SumBackward": "grad_a = grad broadcast back to a's shape",
+    "MeanBackward": "grad_a = grad / n, broadcast back to a's shape",
     "MaxBackward": "grad_a = grad at the position(s) of the max, 0 elsewhere",
+    "MinBackward": "grad_a = grad at the position(s) of the min, 0 elsewhere",
     "AmaxBackward": "grad_a = grad shared by the maximal elements, 0 elsewhere",
-    "ReshapeBackward": "grad_a = grad.reshape(a.shape)",
+    "AminBackward": "grad_a = grad shared by the minimal elements, 0 elsewhere",
+    "ViewBackward": "grad_a = grad.reshape(a.shape)",
+    "SqueezeBackward": "grad_a = grad.reshape(a.shape)",
+    "UnsqueezeBackward": "grad_a = grad.reshape(a.shape)",
     "PermuteBackward": "grad_a = grad permuted back",
+    "TransposeBackward": "grad_a = grad transposed back",
+    "TBackward": "grad_a = grad.T",
     "ExpandBackward": "grad_a = grad summed over the expanded dims",
-    "GetItemBackward": "grad_a = zeros(a.shape) with grad added at the index",
+    "IndexBackward": "grad_a = zeros(a.shape) with grad added at the index",
+    "SelectBackward": "grad_a = zeros(a.shape) with grad at the index",
+    "SliceBackward": "grad_a = zeros(a.shape) with grad in the slice",
     "IndexAddBackward": "grad_a = grad;  grad_source = grad at the index",
-    "SetItemBackward": "grad_a = grad with 0 at the index;  grad_value = grad at the index",
+    "CopySlices": "grad_a = grad with 0 at the index;  grad_value = grad at the index",
     "CatBackward": "grad_i = the slice of grad where input i was placed",
-    "MatMulBackward": "grad_a = grad @ b.T;  grad_b = a.T @ grad",
+    "StackBackward": "grad_i = grad[i] along the new dim",
+    "MmBackward": "grad_a = grad @ b.T;  grad_b = a.T @ grad",
+    "UnsafeViewBackward": "grad_a = grad @ b.T;  grad_b = a.T @ grad  (batched)",
     "LogSoftmaxBackward": "grad_a = grad - softmax(a) * grad.sum(dim)",
     "SoftmaxBackward": "grad_a = out * (grad - (grad * out).sum(dim))",
-    "AddmmBackward": "grad_x = grad @ W;  grad_W = grad.T @ x;  grad_b = grad.sum(0)",
+    "AddmmBackward": "grad_b = grad.sum(0);  grad_x = grad @ W;  grad_W = grad.T @ x",
     "ConvolutionBackward": "grad_x = conv_transpose(grad, W);  grad_W = correlate(x, grad);  "
                            "grad_b = grad.sum((0, 2, 3))",
     "CrossEntropyLossBackward": "grad_logits = (softmax(logits) - onehot(target)) * grad / N",
-    "MaxPool2DBackward": "grad_x = grad routed to the max of each window, 0 elsewhere",
+    "NllLossBackward": "grad_logp = -onehot(target) * weight * grad / (sum of weights)",
+    "MseLossBackward": "grad_a = 2 * (a - b) * grad / N;  grad_b = -grad_a",
+    "MaxPool2DWithIndicesBackward": "grad_x = grad routed to the max of each window, 0 elsewhere",
     "AvgPool2DBackward": "grad_x = grad / window size, spread over each window",
 }
 
 
 def backward_rule(name: str) -> str:
-    """The rule for the node named ``name`` (``"MulBackward"``), or ``""`` when none is written."""
-    return RULES.get(name, "")
+    """The rule for the node named ``name`` (``"MulBackward0"``), or ``""`` when none is written."""
+    return RULES.get(name.rstrip("0123456789"), "")

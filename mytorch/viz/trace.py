@@ -26,7 +26,7 @@ Example:
     >>> w = mt.tensor([1.0, 2.0], requires_grad=True)
     >>> tr = trace((w * w).sum())
     >>> [s.name for s in tr.steps]
-    ['SumBackward', 'MulBackward']
+    ['SumBackward0', 'MulBackward0']
     >>> tr.leaf_grad(w).tolist()
     [2.0, 4.0]
 """

@@ -15,6 +15,8 @@ import numpy as np
 
 import mytorch
 from mytorch import _device
+from mytorch._errors import ShapeError
+from mytorch._grad_fn import recorded_as
 from mytorch._tensor_base import check_same_float_dtype
 
 from ..._erf import erf
@@ -37,6 +39,7 @@ def relu(input: Any, inplace: bool = False) -> Any:
     return input.copy_(out) if inplace else out
 
 
+@recorded_as("LeakyReluBackward0")
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
     """x where x > 0, else negative_slope * x."""
     check_tensor("leaky_relu", "input", input)
@@ -52,6 +55,7 @@ def tanh(input: Any) -> Any:
     return check_tensor("tanh", "input", input).tanh()
 
 
+@recorded_as("SiluBackward0")
 def silu(input: Any, inplace: bool = False) -> Any:
     """x * sigmoid(x) (also called swish)."""
     check_tensor("silu", "input", input)
@@ -61,18 +65,22 @@ def silu(input: Any, inplace: bool = False) -> Any:
 def gelu(input: Any, approximate: str = "none") -> Any:
     """x * Phi(x): exact with ``erf`` (``approximate='none'``) or the tanh approximation."""
     check_tensor("gelu", "input", input)
-    if approximate in ("none", "tanh"):
-        out = try_fused("gelu", input, approximate)
-        if out is not NotImplemented:
-            return out
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
+    out = try_fused("gelu", input, approximate)  # the fused node is GeluBackward0 itself
+    if out is NotImplemented:
+        out = input._composite("GeluBackward0", lambda x: _gelu_composite(x, approximate), input)
+    return out
+
+
+def _gelu_composite(input: Any, approximate: str) -> Any:
     if approximate == "none":
         return input * 0.5 * (1 + erf(input * (1 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (1 + inner.tanh())
-    raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
+    inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
+    return input * 0.5 * (1 + inner.tanh())
 
 
+@recorded_as("SoftplusBackward0")
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold."""
     check_tensor("softplus", "input", input)
@@ -125,19 +133,26 @@ def _check_linear(input: Any, weight: Any, bias: Any) -> None:
         check_same_float_dtype("linear (bias)", np.dtype(weight.dtype), np.dtype(bias.dtype))
     x_shape, w_shape = tuple(input.shape), tuple(weight.shape)
     if len(w_shape) not in (1, 2):
-        raise ValueError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
+        raise ShapeError(f"linear(): weight must be 1D or 2D, got shape {w_shape}")
     if not x_shape or x_shape[-1] != w_shape[-1]:
-        raise ValueError(
+        raise ShapeError(
             f"linear(): input has {x_shape[-1] if x_shape else 0} features in its last dim "
             f"(shape {x_shape}) but weight {w_shape} expects {w_shape[-1]}"
         )
     if bias is not None and tuple(bias.shape) not in (w_shape[:1] if len(w_shape) == 2 else (), ()):
-        raise ValueError(
+        raise ShapeError(
             f"linear(): bias shape {shape_str(bias)} does not match weight's out_features "
             f"{w_shape[0] if len(w_shape) == 2 else 1}"
         )
 
 
 def _linear_composite(input: Any, weight: Any, bias: Any = None) -> Any:
-    out = input.matmul(weight.t())
-    return out if bias is None else out + bias
+    if input.ndim != 2:
+        name = "ViewBackward0"
+    else:
+        name = "MmBackward0" if bias is None else "AddmmBackward0"
+
+    if bias is None:
+        return input._composite(name, lambda x, w: x.matmul(w.t()), input, weight)
+    # PyTorch's addmm(bias, input, weight.t()): the bias is the node's first input
+    return input._composite(name, lambda b, x, w: x.matmul(w.t()) + b, bias, input, weight)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import mytorch
+from mytorch._grad_fn import recorded_as
 from mytorch._tensor_base import normalize_dim
 
 from ._activation import _inplace, softplus
@@ -35,6 +36,7 @@ def _numbers(x: Any) -> np.ndarray:
     return np.asarray(x._data)
 
 
+@recorded_as("EluBackward0")
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     """x for x > 0, else ``alpha * (exp(x) - 1)``."""
     x = _x("elu", input)
@@ -42,11 +44,13 @@ def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     return _inplace(input, mytorch.where(_numbers(x) > 0, x, negative), inplace)
 
 
+@recorded_as("EluBackward0")
 def selu(input: Any, inplace: bool = False) -> Any:
     """``scale * elu(x, alpha)`` with the self-normalising constants."""
     return _inplace(input, elu(_x("selu", input), _SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
+@recorded_as("CeluBackward0")
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     """x for x > 0, else ``alpha * (exp(x / alpha) - 1)``."""
     if alpha == 0:
@@ -63,6 +67,7 @@ def _inside(x: Any, lo: float, hi: float, inner: Any, below: float, above: float
     return mytorch.where((data > lo) & (data < hi), inner, mytorch.tensor(outside, device=x.device))
 
 
+@recorded_as("HardtanhBackward0")
 def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Any:
     """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, else 0 (PyTorch)."""
     if min_val > max_val:
@@ -71,18 +76,21 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
     return _inplace(input, _inside(x, min_val, max_val, x, min_val, max_val), inplace)
 
 
+@recorded_as("HardtanhBackward0")
 def relu6(input: Any, inplace: bool = False) -> Any:
     """``min(max(x, 0), 6)``."""
     _x("relu6", input)
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+@recorded_as("HardsigmoidBackward0")
 def hardsigmoid(input: Any, inplace: bool = False) -> Any:
     """0 for x <= -3, 1 for x >= 3, ``x / 6 + 1 / 2`` between."""
     x = _x("hardsigmoid", input)
     return _inplace(input, _inside(x, -3.0, 3.0, x / 6 + 0.5, 0.0, 1.0), inplace)
 
 
+@recorded_as("HardswishBackward0")
 def hardswish(input: Any, inplace: bool = False) -> Any:
     """0 for x <= -3, x for x >= 3, ``x * (x + 3) / 6`` between (PyTorch's gradient at both ends)."""
     x = _x("hardswish", input)
@@ -92,6 +100,7 @@ def hardswish(input: Any, inplace: bool = False) -> Any:
     return _inplace(input, mytorch.where(data <= -3, zeros, middle), inplace)
 
 
+@recorded_as("MishBackward0")
 def mish(input: Any, inplace: bool = False) -> Any:
     """``x * tanh(softplus(x))``."""
     x = _x("mish", input)
@@ -104,6 +113,7 @@ def softsign(input: Any) -> Any:
     return x / (1 + x.abs())
 
 
+@recorded_as("LogSigmoidBackward0")
 def logsigmoid(input: Any) -> Any:
     """``log(sigmoid(x))``, accurate for large |x| (``x - log1p(e^x)`` for x < 0, else ``-log1p(e^-x)``)."""
     x = _x("logsigmoid", input)

@@ -93,3 +93,20 @@ def const(like: Any, array: Any) -> np.ndarray:
 def full(shape: tuple[int, ...], value: float, like: Any) -> Any:
     """A constant tensor of ``shape`` filled with ``value``, in ``like``'s dtype."""
     return mytorch.tensor(np.full(shape, value, dtype=like.dtype), dtype=like.dtype, device=like.device)
+
+
+
+def as_node(name: str, fn: Any, *tensors: Any) -> Any:
+    """``fn(*tensors)`` recorded as one node with PyTorch's ``name`` (``MseLossBackward0``).
+
+    ``tensors`` that are None are left out of the call and of the node's inputs, so
+    ``fn`` takes the present ones in order; it must compute from its arguments only.
+
+    Example:
+        >>> import mytorch.vector as mt
+        >>> x = mt.tensor([1.0, 2.0], requires_grad=True)
+        >>> as_node("MyOpBackward0", lambda a: (a * 2).sum(), x, None).grad_fn.name()
+        'MyOpBackward0'
+    """
+    present = [t for t in tensors if t is not None]
+    return present[0]._composite(name, fn, *present)

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_optional_tensor, check_tensor, ntuple, shape_str
+from mytorch._errors import ShapeError
+
+from ._checks import as_node, check_optional_tensor, check_tensor, ntuple, shape_str
 from ._dispatch import try_fused
 from ._padding import pad
 
@@ -73,18 +75,18 @@ def _conv(
     check_tensor(name, "weight", weight)
     check_optional_tensor(name, "bias", bias)
     if weight.ndim != nd + 2:
-        raise ValueError(
+        raise ShapeError(
             f"{name}(): weight must be {nd + 2}D (out_channels, in_channels/groups, *kernel), "
             f"got shape {shape_str(weight)}"
         )
     if not isinstance(groups, (int, np.integer)) or groups < 1 or weight.shape[0] % groups:
-        raise ValueError(
+        raise ShapeError(
             f"{name}(): groups={groups} must be a positive int dividing out_channels={weight.shape[0]}"
         )
     in_channels = weight.shape[1] * groups
     check_conv_input(name, input, in_channels, nd)
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"{name}(): bias must have shape ({weight.shape[0]},), got {shape_str(bias)}")
+        raise ShapeError(f"{name}(): bias must have shape ({weight.shape[0]},), got {shape_str(bias)}")
     kernel = tuple(weight.shape[2:])
     stride = ntuple(stride, nd, "stride", minimum=1)
     dilation = ntuple(dilation, nd, "dilation", minimum=1)
@@ -97,7 +99,11 @@ def _conv(
     out = try_fused(name, x, weight, bias, stride, padding, dilation, int(groups))
     if out is NotImplemented:
         composite = _conv1d_composite if nd == 1 else _conv2d_composite
-        out = composite(x, weight, bias, stride, padding, dilation, int(groups))
+
+        def conv(a: Any, w: Any, *b: Any) -> Any:  # one node, as PyTorch's ConvolutionBackward0
+            return composite(a, w, b[0] if b else None, stride, padding, dilation, int(groups))
+
+        out = as_node("ConvolutionBackward0", conv, x, weight, bias)
     return out.squeeze(0) if unbatched else out
 
 
@@ -105,14 +111,14 @@ def check_conv_input(who: str, input: Any, in_channels: int, nd: int) -> None:
     """Raise a ValueError naming ``who`` when ``input`` has the wrong rank or channel count."""
     layout = _LAYOUT[nd]
     if input.ndim not in (nd + 1, nd + 2):
-        raise ValueError(
+        raise ShapeError(
             f"{who}: expected a {nd + 2}D input {layout} (or {nd + 1}D without the batch dim), "
             f"got shape {shape_str(input)}"
         )
     channels = input.shape[0 if input.ndim == nd + 1 else 1]
     if channels != in_channels:
         expected = layout.replace("C", str(in_channels))
-        raise ValueError(
+        raise ShapeError(
             f"{who}: expected input with {in_channels} channels (shape {expected}), "
             f"got shape {shape_str(input)}"
         )
@@ -125,7 +131,7 @@ def check_conv_size(
     padded = tuple(s + 2 * p for s, p in zip(spatial, padding))
     effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(p < e for p, e in zip(padded, effective)):
-        raise ValueError(
+        raise ShapeError(
             f"{name}(): the padded input size {padded} (input {spatial}, padding {padding}) is "
             f"smaller than the dilated kernel size {effective}"
         )

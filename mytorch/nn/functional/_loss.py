@@ -16,6 +16,7 @@ import numpy as np
 import mytorch
 
 from ._checks import (
+    as_node,
     check_optional_tensor,
     check_reduction,
     check_tensor,
@@ -53,8 +54,13 @@ def mse_loss(
 ) -> Any:
     """Mean squared error ``(input - target) ** 2`` (shapes must match); ``weight`` per element."""
     _check_pair("mse_loss", input, target, weight)
-    diff = input - target
-    return _weighted(diff * diff, weight, _reduction("mse_loss", size_average, reduce, reduction))
+    reduction = _reduction("mse_loss", size_average, reduce, reduction)
+
+    def mse(x: Any, t: Any, *w: Any) -> Any:
+        diff = x - t
+        return _weighted(diff * diff, w[0] if w else None, reduction)
+
+    return as_node("MseLossBackward0", mse, input, target, weight)
 
 
 def l1_loss(
@@ -131,7 +137,12 @@ def _gather_classes(logp: Any, index: np.ndarray) -> Any:
 
 
 def _nll_composite(logp: Any, t: np.ndarray, weight: Any, ignore_index: int, reduction: str) -> Any:
-    """PyTorch's nll_loss on log-probabilities ``logp`` (N, C, ...) and checked targets ``t``."""
+    """PyTorch's nll_loss on log-probabilities ``logp`` (N, C, ...) and checked targets ``t``: one node."""
+    name = "NllLoss2DBackward0" if logp.ndim > 2 else "NllLossBackward0"
+    return as_node(name, lambda lp: _nll_steps(lp, t, weight, ignore_index, reduction), logp)
+
+
+def _nll_steps(logp: Any, t: np.ndarray, weight: Any, ignore_index: int, reduction: str) -> Any:
     valid = t != ignore_index
     safe = np.where(valid, t, 0)
     w = np.asarray(weight._data)[safe] if weight is not None else np.ones(t.shape)
@@ -340,10 +351,12 @@ def binary_cross_entropy(
             f"{outside.flat[0]!r}; for logits use binary_cross_entropy_with_logits"
         )
     tiny = float(np.exp(-100.0))  # log(tiny) = -100: PyTorch's clamp, and no inf/NaN in the gradient
-    loss = -(target * input.clamp(min=tiny).log() + (1 - target) * (1 - input).clamp(min=tiny).log())
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+
+    def bce(x: Any, t: Any, *w: Any) -> Any:
+        loss = -(t * x.clamp(min=tiny).log() + (1 - t) * (1 - x).clamp(min=tiny).log())
+        return _reduce(loss * w[0] if w else loss, reduction)
+
+    return as_node("BinaryCrossEntropyBackward0", bce, input, target, weight)
 
 
 def _softplus_neg(x: Any) -> Any:
@@ -373,8 +386,12 @@ def binary_cross_entropy_with_logits(
     _same_shape(name, input, target)
     _check_broadcast(name, "weight", weight, input)
     _check_broadcast(name, "pos_weight", pos_weight, input)
-    log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
-    loss = (1 - target) * input + log_weight * _softplus_neg(input)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    def bce_with_logits(x: Any, t: Any, *rest: Any) -> Any:
+        w = rest[0] if weight is not None else None
+        pw = rest[-1] if pos_weight is not None else None
+        log_weight = 1 if pw is None else (pw - 1) * t + 1
+        loss = (1 - t) * x + log_weight * _softplus_neg(x)
+        return _reduce(loss if w is None else loss * w, reduction)
+
+    name = "BinaryCrossEntropyWithLogitsBackward0"
+    return as_node(name, bce_with_logits, input, target, weight, pos_weight)

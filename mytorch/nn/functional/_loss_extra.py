@@ -18,7 +18,7 @@ import numpy as np
 
 import mytorch
 
-from ._checks import check_optional_tensor, check_reduction, check_tensor, const, shape_str
+from ._checks import as_node, check_optional_tensor, check_reduction, check_tensor, const, shape_str
 from ._checks import reduce as _reduce  # ``reduce`` itself is a (legacy) argument of the losses
 from ._loss import _reduction, _same_shape
 
@@ -69,12 +69,16 @@ def smooth_l1_loss(
     if beta < 0:
         raise ValueError(f"smooth_l1_loss(): beta must be >= 0 (PyTorch does not support negative beta), "
                          f"got {beta}")
-    diff = input - target
-    size = diff.abs()
-    if beta == 0:
-        return _reduce(size, reduction)
-    quadratic = _values(size) < beta
-    return _reduce(mytorch.where(quadratic, diff * diff * (0.5 / beta), size - 0.5 * beta), reduction)
+
+    def smooth_l1(x: Any, t: Any) -> Any:
+        diff = x - t
+        size = diff.abs()
+        if beta == 0:
+            return _reduce(size, reduction)
+        quadratic = _values(size) < beta
+        return _reduce(mytorch.where(quadratic, diff * diff * (0.5 / beta), size - 0.5 * beta), reduction)
+
+    return as_node("SmoothL1LossBackward0", smooth_l1, input, target)
 
 
 def huber_loss(
@@ -100,11 +104,15 @@ def huber_loss(
         raise ValueError(
             f"huber_loss(): weight shape {shape_str(weight)} must equal the input shape {shape_str(input)}"
         )
-    diff = input - target
-    size = diff.abs()
-    quadratic = _values(size) < delta
-    loss = mytorch.where(quadratic, diff * diff * 0.5, (size - 0.5 * delta) * delta)
-    return _reduce(loss if weight is None else loss * weight, reduction)
+
+    def huber(x: Any, t: Any, *w: Any) -> Any:
+        diff = x - t
+        size = diff.abs()
+        quadratic = _values(size) < delta
+        loss = mytorch.where(quadratic, diff * diff * 0.5, (size - 0.5 * delta) * delta)
+        return _reduce(loss * w[0] if w else loss, reduction)
+
+    return as_node("HuberLossBackward0", huber, input, target, weight)
 
 
 # --------------------------------------------------------------- divergences and likelihoods

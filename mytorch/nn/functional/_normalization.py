@@ -14,7 +14,7 @@ from typing import Any
 
 import mytorch
 
-from ._checks import check_optional_tensor, check_tensor, shape_str
+from ._checks import as_node, check_optional_tensor, check_tensor, shape_str
 from ._dispatch import try_fused
 
 
@@ -61,13 +61,28 @@ def batch_norm(
         _check_channel_vector("batch_norm", arg, value, channels)
     dims = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
+    count = input.numel() // max(channels, 1)
+    if training and count <= 1:
+        raise ValueError(
+            f"batch_norm(): expected more than 1 value per channel when training, got input of "
+            f"shape {shape_str(input)}"
+        )
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm(): running_mean and running_var are required when training=False")
+
+    def norm(x: Any, *affine: Any) -> Any:  # one node, as PyTorch's NativeBatchNormBackward0
+        w = affine[0] if weight is not None else None
+        b = affine[-1] if bias is not None else None
+        return _batch_norm_steps(x, running_mean, running_var, w, b, training, momentum, eps, dims, shape,
+                                 count)
+
+    return as_node("NativeBatchNormBackward0", norm, input, weight, bias)
+
+
+def _batch_norm_steps(input: Any, running_mean: Any, running_var: Any, weight: Any, bias: Any, training: bool,
+                      momentum: float, eps: float, dims: tuple, shape: tuple, count: int) -> Any:
+    channels = shape[1]
     if training:
-        count = input.numel() // max(channels, 1)
-        if count <= 1:
-            raise ValueError(
-                f"batch_norm(): expected more than 1 value per channel when training, got input of "
-                f"shape {shape_str(input)}"
-            )
         mean = input.mean(dim=dims, keepdim=True)
         var = input.var(dim=dims, keepdim=True, correction=0)
         with mytorch.no_grad():
@@ -77,8 +92,6 @@ def batch_norm(
                 unbiased = var.detach().reshape(channels) * (count / (count - 1))
                 running_var.copy_(running_var * (1 - momentum) + unbiased * momentum)
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm(): running_mean and running_var are required when training=False")
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
     out = (input - mean) / (var + eps).sqrt()
     if weight is not None:
@@ -113,14 +126,18 @@ def layer_norm(
     if out is not NotImplemented:
         return out
     dims = tuple(range(input.ndim - k, input.ndim))
-    mean = input.mean(dim=dims, keepdim=True)
-    var = input.var(dim=dims, keepdim=True, correction=0)
-    out = (input - mean) / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+
+    def norm(x: Any, *affine: Any) -> Any:  # one node, as PyTorch's NativeLayerNormBackward0
+        mean = x.mean(dim=dims, keepdim=True)
+        var = x.var(dim=dims, keepdim=True, correction=0)
+        out = (x - mean) / (var + eps).sqrt()
+        if weight is not None:
+            out = out * affine[0]
+        if bias is not None:
+            out = out + affine[-1]
+        return out
+
+    return as_node("NativeLayerNormBackward0", norm, input, weight, bias)
 
 
 __all__ = ["batch_norm", "layer_norm"]

@@ -41,8 +41,9 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
     """
     check_tensor("pad", "input", input)
     pairs = _pairs(input, pad)
-    if mode == "constant":
-        return _pad_constant(input, pairs, 0.0 if value is None else value)
+    if mode == "constant":  # one node, as PyTorch's
+        fill = 0.0 if value is None else value
+        return input._composite("ConstantPadNdBackward0", lambda x: _pad_constant(x, pairs, fill), input)
     if mode not in _NUMPY_MODES:
         raise ValueError(
             f"pad(): mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}"

@@ -108,8 +108,11 @@ def max_pool2d(
     result = try_fused(
         "max_pool2d", x, kernel, stride, padding, dilation, bool(ceil_mode), bool(return_indices)
     )
-    if result is NotImplemented:
+    if result is NotImplemented and return_indices:
         result = _max_pool2d_composite(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
+    elif result is NotImplemented:  # one node, as PyTorch's
+        result = x._composite("MaxPool2DWithIndicesBackward0", lambda a: _max_pool2d_composite(
+            a, kernel, stride, padding, dilation, ceil_mode), x)
     if unbatched:
         return tuple(r.squeeze(0) for r in result) if return_indices else result.squeeze(0)
     return result
@@ -164,9 +167,8 @@ def avg_pool2d(
         "avg_pool2d", x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad), divisor_override
     )
     if result is NotImplemented:
-        result = _avg_pool2d_composite(
-            x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
-        )
+        result = x._composite("AvgPool2DBackward0", lambda a: _avg_pool2d_composite(  # one node, as PyTorch's
+            a, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override), x)
     return result.squeeze(0) if unbatched else result
 
 

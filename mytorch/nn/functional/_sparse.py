@@ -56,13 +56,17 @@ def embedding(
     index = _indices("embedding", input, num, "embeddings")
     if max_norm is not None:
         _renorm_rows(weight, np.unique(index), max_norm, norm_type)
-    out = weight[index]
-    if padding_idx is None:
-        return out
-    if not -num <= padding_idx < num:
+    if padding_idx is not None and not -num <= padding_idx < num:
         raise ValueError(f"embedding(): padding_idx {padding_idx} is out of range for {num} embeddings")
-    keep = (index != padding_idx % num)[..., None]
-    return mytorch.where(np.broadcast_to(keep, out.shape), out, weight.detach()[index])
+
+    def rows(w: Any) -> Any:  # one node, as PyTorch's EmbeddingBackward0
+        out = w[index]
+        if padding_idx is None:
+            return out
+        keep = (index != padding_idx % num)[..., None]
+        return mytorch.where(np.broadcast_to(keep, out.shape), out, w.detach()[index])
+
+    return weight._composite("EmbeddingBackward0", rows, weight)
 
 
 def _renorm_rows(weight: Any, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
