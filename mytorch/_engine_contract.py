@@ -55,12 +55,21 @@ class EngineTensor(Protocol):
     @classmethod
     def _where(cls, cond: np.ndarray, a: Any, b: Any) -> EngineTensor: ...
 
+    # ---- PyTorch's node names
+    def _named(self, name: str, *inputs: Any) -> EngineTensor: ...  # name the node that made self
+    @staticmethod
+    def _composite(name: str, fn: Any, *inputs: Any) -> Any: ...  # fn(*inputs) recorded as one node
+
 
 #: The primitive names, in the order above.
 PRIMITIVES: tuple[str, ...] = tuple(
     name for name in EngineTensor.__dict__ if name.startswith("_") and not name.startswith("__")
     and callable(getattr(EngineTensor, name)) and name not in ("_abc_impl",)
 ) + ("_location", "_engine")
+
+
+#: Primitives an engine may add for speed; the shared code checks ``hasattr`` and falls back.
+OPTIONAL: tuple[str, ...] = ("_mean",)
 
 
 def missing(tensor_class: type) -> list[str]:
