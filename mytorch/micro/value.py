@@ -16,7 +16,11 @@ Python's cyclic garbage collector has nothing to chase), and one- and
 two-input nodes keep their parents in slots (``_a``/``_b``, derivatives
 ``_da``/``_db``) rather than in tuples, so building a node allocates a single
 object. Nodes with many inputs (``sum``, ``dot``, used by micro Tensors) keep
-them in ``_rest``/``_drest``. ``create_graph=True`` (gradients that are
+them in ``_rest``, a tuple of groups of parents, and their derivatives in
+``_drest``, the matching groups of floats: ``sum`` has one group; a matmul's
+``dot`` node has two, its row of the left matrix and its column of the right
+one, with the column's data and the row's data as derivatives, tuples shared
+by every ``dot`` node of that row or column. ``create_graph=True`` (gradients that are
 themselves Values, for grad-of-grad) uses :func:`local_values`, which rebuilds
 each local derivative as a Value expression from ``_op`` and the parents.
 
@@ -89,11 +93,10 @@ class Value:
         self._da = self._db = 0.0
         self._rest = self._drest = _EMPTY
         if _children or _local:  # a node built by hand: parents and their local derivatives
-            self._rest, self._drest = tuple(_children), tuple(_local)
-            if len(self._drest) != len(self._rest):
-                raise ValueError(
-                    f"Value: {len(self._rest)} children but {len(self._drest)} local derivatives"
-                )
+            children, local = tuple(_children), tuple(_local)
+            if len(children) != len(local):
+                raise ValueError(f"Value: {len(children)} children but {len(local)} local derivatives")
+            self._rest, self._drest = (children,), (local,)
 
     @property
     def _prev(self) -> tuple:
@@ -104,7 +107,7 @@ class Value:
     def _local(self) -> tuple:
         """d(self)/d(parent) for each parent in ``_prev``."""
         if self._a is None:
-            return self._drest
+            return _flat(self._drest)
         return (self._da,) if self._b is None else (self._da, self._db)
 
     # ------------------------------------------------------------ arithmetic
@@ -285,7 +288,12 @@ def _binary(data: float, op: str, a: Value, da: float, b: Value, db: float) -> V
 
 
 def _nary(data: float, op: str, parents: tuple, locals_: tuple) -> Value:
-    """A node with any number of parents (``sum``, ``dot``), kept in ``_rest``/``_drest``."""
+    """A node with any number of parents (``sum``, ``pick``), kept as one group in ``_rest``/``_drest``."""
+    return _grouped(data, op, (parents,), (locals_,))
+
+
+def _grouped(data: float, op: str, groups: tuple, local_groups: tuple) -> Value:
+    """A node whose parents come in groups (tuples of Values), with a tuple of floats for each."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -293,8 +301,8 @@ def _nary(data: float, op: str, parents: tuple, locals_: tuple) -> Value:
     out._group = _GROUP
     out._a = out._b = None
     out._da = out._db = 0.0
-    out._rest = parents
-    out._drest = locals_
+    out._rest = groups
+    out._drest = local_groups
     return out
 
 
@@ -320,10 +328,15 @@ def make_leaf(v: Value) -> None:
     v._group = None
 
 
+def _flat(groups: tuple) -> tuple:
+    """The groups of an n-ary node's ``_rest`` (or ``_drest``) as one tuple."""
+    return groups[0] if len(groups) == 1 else tuple(x for group in groups for x in group)
+
+
 def _parents(v: Value) -> tuple:
     a = v._a
     if a is None:
-        return v._rest
+        return _flat(v._rest)
     b = v._b
     return (a,) if b is None else (a, b)
 
@@ -366,10 +379,12 @@ def value_order(root: Value) -> list[Value]:
                 push((b, False))
             if a not in seen:
                 push((a, False))
-        elif not covered(node._rest):  # (a C-level check; most of a dot node's parents were walked)
-            for parent in reversed(node._rest):
-                if parent not in seen:
-                    push((parent, False))
+        else:
+            for group in reversed(node._rest):
+                if not covered(group):  # (a C-level check; most of a dot node's parents were walked)
+                    for parent in reversed(group):
+                        if parent not in seen:
+                            push((parent, False))
     return order
 
 
@@ -383,9 +398,10 @@ def _chain_rule(order: list[Value]) -> None:
             b = node._b
             if b is not None:
                 b.grad += node._db * g
-        else:  # a leaf (no parents), or a node with many
-            for parent, local in zip(node._rest, node._drest):
-                parent.grad += local * g
+        else:  # a leaf (no parents), or a node with many, in groups
+            for parents, locals_ in zip(node._rest, node._drest):
+                for parent, local in zip(parents, locals_):
+                    parent.grad += local * g
 
 
 def backprop(roots: Sequence[Value], seeds: Sequence[float], also_zero: Sequence[Value] = ()) -> None:
@@ -420,8 +436,8 @@ def _power_locals(node: Value) -> tuple:
 
 
 def _dot_locals(node: Value) -> tuple:
-    half = len(node._rest) // 2
-    return node._rest[half:] + node._rest[:half]
+    row, column = node._rest  # d/d row[i] = column[i], d/d column[i] = row[i]
+    return column + row
 
 
 _LOCAL_VALUES = {
@@ -562,17 +578,17 @@ def dot(a: Sequence[Value], b: Sequence[Value]) -> Value:
 def dot_of(a: tuple, a_data: tuple, b: tuple, b_data: tuple) -> Value:
     """``dot(a, b)`` given the tuples of the Values and of their data.
 
-    The parents are ``a + b``, their local derivatives ``b_data + a_data``.
-    ``arrays.matmul`` builds these tuples once per row and per column and
-    reuses them for every output element (one tuple concatenation in C per
-    node instead of four Python loops over the row: 2.5x faster on Boston's
+    The parents are the two groups ``a`` and ``b``, their local derivatives
+    ``b_data`` and ``a_data``. ``arrays.matmul`` builds these tuples once per
+    row and per column and every output element shares them (no tuple per
+    node, instead of four Python loops over the row: 2.5x faster on Boston's
     (379, 32) @ (32, 32), the bulk of a micro training step's forward).
     """
     try:
         data = math.fsum(map(float.__mul__, a_data, b_data))
     except (ValueError, OverflowError):  # inf - inf, overflow: numpy's IEEE result
         data = float(np.sum(np.multiply(a_data, b_data)))
-    return _nary(data, "dot", a + b, b_data + a_data)
+    return _grouped(data, "dot", (a, b), (b_data, a_data))
 
 
 def identity(a: Value, op: str) -> Value:
