@@ -595,7 +595,8 @@ def dot_of(a: tuple, a_data: tuple, b: tuple, b_data: tuple) -> Value:
     try:
         data = math.fsum(map(operator.mul, a_data, b_data))  # 2.3x faster than float.__mul__
     except (ValueError, OverflowError):  # inf - inf, overflow: numpy's IEEE result
-        data = float(np.sum(np.multiply(a_data, b_data)))
+        with np.errstate(all="ignore"):
+            data = float(np.sum(np.multiply(a_data, b_data)))
     return _grouped(data, "dot", (a, b), (b_data, a_data))
 
 
