@@ -572,7 +572,8 @@ def _fsum(xs: list[float]) -> float:
     try:
         return math.fsum(xs)
     except (ValueError, OverflowError):
-        return float(np.sum(xs))
+        with np.errstate(all="ignore"):  # inf - inf is nan, as numpy and PyTorch give
+            return float(np.sum(xs))
 
 
 def total(values: Sequence[Value]) -> Value:
