@@ -3,7 +3,8 @@
 Workloads: ``mlp`` (bench_mlp.py), ``cnn`` (bench_cnn.py), ``tiny_gpt``
 (bench_tiny_gpt.py: examples/tiny_gpt.py against PyTorch), ``overhead``
 (bench_overhead.py), ``scalar`` (bench_scalar.py, the micro engine against
-micrograd, when that script exists), and one Fashion-MNIST epoch of the CNN
+micrograd, when that script exists), ``boston-micro`` (bench_boston_micro.py,
+20 full-batch steps of the Boston recipe on micro, scaled to 1000), and one Fashion-MNIST epoch of the CNN
 (fashion_cnn_epoch.py, in a subprocess). BLAS and torch run on 2 threads
 (threadpoolctl, else OpenBLAS's own setter through ctypes). Every timing is
 the median of interleaved rounds with its min-max; ratios are computed within
@@ -209,6 +210,29 @@ def scalar_section(r: dict[str, Any] | None, error: str | None) -> list[str]:
     return lines + [""]
 
 
+BOSTON_MICRO_STEPS = 20
+
+
+def boston_micro_section(r: dict[str, Any] | None, error: str | None) -> list[str]:
+    lines = ["## Boston on the micro engine", ""]
+    if r is None:
+        return lines + [f"Not run: {error}", ""]
+    m = r["metrics"]
+    per = r["micro_seconds_per_1000_steps"]
+    return lines + [
+        f"{r['workload']}; median of {r['rounds']} interleaved rounds, in a fresh interpreter.",
+        "",
+        "| engine | seconds (wall) | seconds (CPU) | train MAE | test MAE |",
+        "|---|---|---|---|---|",
+        *[f"| {e} | {r[f'{e}_wall_seconds']:.2f} | {r[f'{e}_cpu_seconds']:.2f} | {m[e]['train_mae']:.6f} | "
+          f"{m[e]['test_mae']:.6f} |" for e in ("micro", "vector")],
+        "",
+        f"MAEs agree to {r['max_mae_difference']:.2g}. Scaled to 1000 steps: {per:.1f} s wall "
+        f"({r['micro_cpu_seconds_per_1000_steps']:.1f} s CPU); target under 30 s: {_ok(per, 30.0)}.",
+        "",
+    ]
+
+
 def fashion_section(r: dict[str, Any] | None, error: str | None) -> list[str]:
     lines = ["## Fashion-MNIST, one epoch of the CNN", ""]
     if r is None:
@@ -299,6 +323,17 @@ def run_scalar(rounds: int) -> tuple[dict[str, Any] | None, str | None]:
     return json.loads(done.stdout.strip().splitlines()[-1]), None
 
 
+def run_boston_micro(rounds: int) -> tuple[dict[str, Any] | None, str | None]:
+    """In a fresh interpreter (as run_scalar): the micro engine's GC cost is its own."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import bench_boston_micro as b; "
+            "print(json.dumps(b.run(steps=int(sys.argv[2]), rounds=int(sys.argv[3]))))")
+    done = subprocess.run([sys.executable, "-c", code, str(HERE), str(BOSTON_MICRO_STEPS), str(rounds)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
+    return json.loads(done.stdout.strip().splitlines()[-1]), None
+
+
 def run_fashion() -> tuple[dict[str, Any] | None, str | None]:
     cmd = [sys.executable, str(HERE / "fashion_cnn_epoch.py")]
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -326,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     overhead = bench_overhead.run(rounds=max(args.rounds, 5))
     print("scalar ...", flush=True)
     scalar, scalar_error = run_scalar(args.rounds)
+    print("boston on micro ...", flush=True)
+    boston_micro, boston_micro_error = run_boston_micro(3)
     fashion, fashion_error = (None, "skipped (--skip-fashion)") if args.skip_fashion else (None, None)
     if not args.skip_fashion:
         print("fashion-mnist epoch ...", flush=True)
@@ -377,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += summary_rows(mlp, cnn, overhead, fashion, gpt)
     lines += [""]
     lines += mlp_section(mlp) + cnn_section(cnn) + gpt_section(gpt) + overhead_section(overhead)
-    lines += scalar_section(scalar, scalar_error) + fashion_section(fashion, fashion_error) + profiles
+    lines += scalar_section(scalar, scalar_error) + boston_micro_section(boston_micro, boston_micro_error)
+    lines += fashion_section(fashion, fashion_error) + profiles
     Path(args.out).write_text("\n".join(lines))
     print(f"wrote {args.out}")
     return 0

@@ -125,11 +125,13 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a3 = np.broadcast_to(a, batch + (n, k)).reshape(count, n, k)
     b3 = np.broadcast_to(b, batch + (k, m)).reshape(count, k, m)
     out = []
+    dot_of = _v.dot_of
     for x, y in zip(a3, b3):
-        columns = [list(col) for col in y.T]
+        # each row of x and column of y as tuples of Values and of their data, built once
+        columns = [(tuple(col), tuple(map(_data, col))) for col in y.T]
         for row in x:
-            row = list(row)
-            out.extend(_v.dot(row, col) for col in columns)
+            row_values, row_data = tuple(row), tuple(map(_data, row))
+            out.extend([dot_of(row_values, row_data, c, c_data) for c, c_data in columns])
     return from_list(out, batch + (n, m))
 
 

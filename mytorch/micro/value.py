@@ -16,8 +16,13 @@ Python's cyclic garbage collector has nothing to chase), and one- and
 two-input nodes keep their parents in slots (``_a``/``_b``, derivatives
 ``_da``/``_db``) rather than in tuples, so building a node allocates a single
 object. Nodes with many inputs (``sum``, ``dot``, used by micro Tensors) keep
-them in ``_rest``/``_drest``. ``create_graph=True`` (gradients that are
-themselves Values, for grad-of-grad) uses :func:`local_values`, which rebuilds
+them in ``_rest``, a tuple of groups of parents, and their derivatives in
+``_drest``, the matching groups of floats: ``sum`` has one group; a matmul's
+``dot`` node has two, its row of the left matrix and its column of the right
+one, with the column's data and the row's data as derivatives, tuples shared
+by every ``dot`` node of that row or column (``_prev``/``_local`` give them
+as one tuple). ``create_graph=True`` (gradients that are themselves Values,
+for grad-of-grad) uses :func:`local_values`, which rebuilds
 each local derivative as a Value expression from ``_op`` and the parents.
 
 Example:
@@ -32,13 +37,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 __all__ = ["Value", "backprop", "backprop_graph", "local_values", "maximum", "minimum", "clamp",
-           "total", "dot", "identity", "pick", "leaf", "make_leaf", "value_order"]
+           "total", "dot", "dot_of", "identity", "pick", "leaf", "make_leaf", "value_order"]
 
 #: Tag put on every Value created while a micro Tensor operation runs, as
 #: ``(group_id, op_name)`` (see ``tensor.py``); the graph drawer clusters by it.
@@ -89,11 +95,10 @@ class Value:
         self._da = self._db = 0.0
         self._rest = self._drest = _EMPTY
         if _children or _local:  # a node built by hand: parents and their local derivatives
-            self._rest, self._drest = tuple(_children), tuple(_local)
-            if len(self._drest) != len(self._rest):
-                raise ValueError(
-                    f"Value: {len(self._rest)} children but {len(self._drest)} local derivatives"
-                )
+            children, local = tuple(_children), tuple(_local)
+            if len(children) != len(local):
+                raise ValueError(f"Value: {len(children)} children but {len(local)} local derivatives")
+            self._rest, self._drest = (children,), (local,)
 
     @property
     def _prev(self) -> tuple:
@@ -104,7 +109,7 @@ class Value:
     def _local(self) -> tuple:
         """d(self)/d(parent) for each parent in ``_prev``."""
         if self._a is None:
-            return self._drest
+            return _flat(self._drest)
         return (self._da,) if self._b is None else (self._da, self._db)
 
     # ------------------------------------------------------------ arithmetic
@@ -285,7 +290,12 @@ def _binary(data: float, op: str, a: Value, da: float, b: Value, db: float) -> V
 
 
 def _nary(data: float, op: str, parents: tuple, locals_: tuple) -> Value:
-    """A node with any number of parents (``sum``, ``dot``), kept in ``_rest``/``_drest``."""
+    """A node with any number of parents (``sum``, ``pick``), kept as one group in ``_rest``/``_drest``."""
+    return _grouped(data, op, (parents,), (locals_,))
+
+
+def _grouped(data: float, op: str, groups: tuple, local_groups: tuple) -> Value:
+    """A node whose parents come in groups (tuples of Values), with a tuple of floats for each."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -293,8 +303,8 @@ def _nary(data: float, op: str, parents: tuple, locals_: tuple) -> Value:
     out._group = _GROUP
     out._a = out._b = None
     out._da = out._db = 0.0
-    out._rest = parents
-    out._drest = locals_
+    out._rest = groups
+    out._drest = local_groups
     return out
 
 
@@ -320,10 +330,17 @@ def make_leaf(v: Value) -> None:
     v._group = None
 
 
+def _flat(groups: tuple) -> tuple:
+    """The groups of an n-ary node's ``_rest`` (or ``_drest``) as one tuple (``()`` for a leaf)."""
+    if len(groups) < 2:
+        return groups[0] if groups else groups
+    return tuple(x for group in groups for x in group)
+
+
 def _parents(v: Value) -> tuple:
     a = v._a
     if a is None:
-        return v._rest
+        return _flat(v._rest)
     b = v._b
     return (a,) if b is None else (a, b)
 
@@ -336,7 +353,11 @@ def value_order(root: Value) -> list[Value]:
     slots: a node is expanded when popped, its parents are pushed last-first so
     the first is walked first, and a ``(node, True)`` entry emits the node once
     its parents are done. About 2.4x faster than the generic walk, which is
-    most of a scalar backward pass.
+    most of a scalar backward pass. For each group of a node's many parents
+    (a matmul's ``dot``: its row, its column) it first asks
+    ``seen.issuperset(group)``, in C: in a Boston MLP step nearly all of them
+    were walked already, and skipping the Python loop over them made the
+    walk 1.55x faster (210 -> 136 ms for 118,570 nodes).
 
     Example:
         >>> a = Value(2.0); b = a * a; c = b + a
@@ -346,7 +367,7 @@ def value_order(root: Value) -> list[Value]:
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list[tuple[Value, bool]] = [(root, False)]
-    pop, push, see, emit = stack.pop, stack.append, seen.add, order.append
+    pop, push, see, emit, covered = stack.pop, stack.append, seen.add, order.append, seen.issuperset
     while stack:
         node, parents_done = pop()
         if parents_done:
@@ -364,9 +385,11 @@ def value_order(root: Value) -> list[Value]:
             if a not in seen:
                 push((a, False))
         else:
-            for parent in reversed(node._rest):
-                if parent not in seen:
-                    push((parent, False))
+            for group in reversed(node._rest):
+                if not covered(group):  # (a C-level check; most of a dot node's parents were walked)
+                    for parent in reversed(group):
+                        if parent not in seen:
+                            push((parent, False))
     return order
 
 
@@ -380,9 +403,17 @@ def _chain_rule(order: list[Value]) -> None:
             b = node._b
             if b is not None:
                 b.grad += node._db * g
-        else:  # a leaf (no parents), or a node with many
-            for parent, local in zip(node._rest, node._drest):
-                parent.grad += local * g
+        else:  # a leaf (no parents), or a node with many, in groups
+            for parents, locals_ in zip(node._rest, node._drest):
+                if g == 0.0 and math.isfinite(sum(locals_)):
+                    continue  # it would add 0 * local == 0 to each parent (see below)
+                for parent, local in zip(parents, locals_):
+                    parent.grad += local * g
+
+# Skipping a group when g == 0 changes no gradient: every local is finite (their sum is),
+# so each contribution is +-0.0, and adding +-0.0 leaves a gradient as it is (one summed from
+# +0.0 is never -0.0). A non-finite local still gets 0 * inf = nan, as in PyTorch. Dead ReLUs
+# make g == 0 for about half the edges of a Boston MLP step: its chain rule ran 1.36x faster.
 
 
 def backprop(roots: Sequence[Value], seeds: Sequence[float], also_zero: Sequence[Value] = ()) -> None:
@@ -417,8 +448,8 @@ def _power_locals(node: Value) -> tuple:
 
 
 def _dot_locals(node: Value) -> tuple:
-    half = len(node._rest) // 2
-    return node._rest[half:] + node._rest[:half]
+    row, column = node._rest  # d/d row[i] = column[i], d/d column[i] = row[i]
+    return column + row
 
 
 _LOCAL_VALUES = {
@@ -541,7 +572,8 @@ def _fsum(xs: list[float]) -> float:
     try:
         return math.fsum(xs)
     except (ValueError, OverflowError):
-        return float(np.sum(xs))
+        with np.errstate(all="ignore"):  # inf - inf is nan, as numpy and PyTorch give
+            return float(np.sum(xs))
 
 
 def total(values: Sequence[Value]) -> Value:
@@ -552,9 +584,27 @@ def total(values: Sequence[Value]) -> Value:
 
 def dot(a: Sequence[Value], b: Sequence[Value]) -> Value:
     """One ``dot`` node: sum_i a[i] * b[i], with d/da[i] = b[i].data and d/db[i] = a[i].data."""
-    xs = [v.data for v in a]
-    ys = [v.data for v in b]
-    return _nary(_fsum(list(map(float.__mul__, xs, ys))), "dot", tuple(a) + tuple(b), tuple(ys) + tuple(xs))
+    a, b = tuple(a), tuple(b)
+    return dot_of(a, tuple(v.data for v in a), b, tuple(v.data for v in b))
+
+
+def dot_of(a: tuple, a_data: tuple, b: tuple, b_data: tuple) -> Value:
+    """``dot(a, b)`` given the tuples of the Values and of their data.
+
+    The parents are the two groups ``a`` and ``b``, their local derivatives
+    ``b_data`` and ``a_data``. ``arrays.matmul`` builds these tuples once per
+    row and per column and every output element shares them: no tuple per
+    node, instead of four Python loops over the row (2.5x faster on Boston's
+    (379, 32) @ (32, 32), the bulk of a micro training step's forward), and 2
+    million fewer references per full-batch Boston step for the cyclic garbage
+    collector to scan (that step's forward: 380 -> 245 ms of CPU, GC on).
+    """
+    try:
+        data = math.fsum(map(operator.mul, a_data, b_data))  # 2.3x faster than float.__mul__
+    except (ValueError, OverflowError):  # inf - inf, overflow: numpy's IEEE result
+        with np.errstate(all="ignore"):
+            data = float(np.sum(np.multiply(a_data, b_data)))
+    return _grouped(data, "dot", (a, b), (b_data, a_data))
 
 
 def identity(a: Value, op: str) -> Value:

@@ -129,6 +129,7 @@ def train(engine: ModuleType, steps: int = 1000, lr: float = 1e-3, seed: int = 0
         optim.zero_grad()
         losses.append(loss.item())
         bar.update(1, samples=len(data.train_x[rows]), loss=losses[-1])
+        del loss  # free this step's graph now, not in the next forward (micro: ~120k Values; 1.15x faster)
     bar.close()
     with engine.no_grad():
         train_pred = data.unscale(model(engine.tensor(data.train_x, dtype=dtype)).numpy())
