@@ -56,7 +56,8 @@ def ratios(result: dict[str, Any]) -> dict[str, float]:
     out = {}
     for section in ("seconds", "per_op_us", "us_per_op"):
         for name, value in (result.get(section) or {}).items():
-            if isinstance(value, dict) and "median" in value and (name.startswith("ratio") or section != "seconds"):
+            wanted = name.startswith("ratio") or section != "seconds"
+            if isinstance(value, dict) and "median" in value and wanted:
                 out[f"{section}.{name}"] = value["median"]
     for name, value in result.items():
         if name.startswith("ratio") and isinstance(value, dict) and "median" in value:
