@@ -26,7 +26,7 @@ def __getattr__(name: str):
     """
     import importlib
 
-    if name in ("viz", "micro", "vector", "datasets", "nn", "optim", "utils", "autograd"):
+    if name in ("viz", "micro", "vector", "datasets", "nn", "optim", "utils", "autograd", "linalg"):
         return importlib.import_module(f"{__name__}.{name}")
     if name == "explain":  # mytorch.explain(t, index, root=loss): one gradient element, term by term
         from ._explain import explain

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _device, _dtype, _generator, _promotion
+from . import _device, _dtype, _generator, _graph, _promotion
 from ._api_more import MoreAPI
 from ._errors import ShapeError
 from ._tensor_base import TensorBase, normalize_dim, parse_shape
@@ -472,9 +472,57 @@ class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.p
         return self._t(input).numel()
 
     def exports(self) -> dict[str, Any]:
-        """Every public function, by name, for an engine's ``__init__``."""
+        """Every public function, by name, for an engine's ``__init__`` (``out=`` where PyTorch has it)."""
         names = [n for n in dir(self) if not n.startswith("_") and n not in ("Tensor", "exports")]
-        return {n: getattr(self, n) for n in names}
+        return {n: _with_out(n, getattr(self, n)) if n in OUT_FUNCTIONS else getattr(self, n) for n in names}
+
+
+#: Module functions that take PyTorch's ``out=`` (the result is written into that tensor).
+OUT_FUNCTIONS = frozenset({
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "matmul", "mm",
+    "cat", "concatenate", "stack", "maximum", "minimum", "exp", "log", "sqrt", "abs", "neg", "clamp",
+    "sum", "mean", "where", "sigmoid", "tanh",
+})
+
+
+def _with_out(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` accepting ``out=``: the result is written into ``out`` (resized if needed) and returned."""
+
+    @functools.wraps(fn)
+    def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        return result if out is None else write_out(name, result, out)
+
+    return with_out
+
+
+def write_out(name: str, result: Any, out: Any) -> Any:
+    """Put ``result`` into ``out`` as PyTorch's ``out=`` does: same device, castable dtype, no autograd.
+
+    Example:
+        >>> import mytorch.vector as mt
+        >>> out = mt.zeros(2)
+        >>> mt.add(mt.ones(2), 1.0, out=out) is out, out.tolist()
+        (True, [2.0, 2.0])
+    """
+    if not isinstance(out, TensorBase):
+        raise TypeError(f"{name}(): argument 'out' must be a Tensor, not {type(out).__name__}")
+    if _graph.is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+            "but one of the arguments requires grad."
+        )
+    _device.check_same(name, (result, out))
+    if not _promotion.can_cast(result.dtype, out.dtype):
+        raise RuntimeError(
+            f"{name}(): result type {result.dtype} can't be cast to the desired output type {out.dtype}"
+        )
+    result = result.to(out.dtype)
+    if tuple(out.shape) == tuple(result.shape):
+        out.copy_(result)
+    else:  # PyTorch resizes out
+        out.data = result
+    return out
 
 
 from ._keepdims import install as _install_keepdims  # noqa: E402

@@ -40,6 +40,7 @@ from ._graph import (
 )
 from ._promotion import can_cast, promote_types, result_type
 from ._repr import get_printoptions, printoptions, set_printoptions
+from ._size import Size
 
 bool = bool_  # noqa: A001 - torch.bool
 float = float32  # noqa: A001 - torch.float
@@ -59,5 +60,5 @@ __all__ = [
     "accelerator", "backends", "cuda", "device", "Generator",
     "enable_grad", "inference_mode", "is_inference_mode_enabled", "is_grad_enabled", "no_grad",
     "set_grad_enabled", "manual_seed", "can_cast", "promote_types", "result_type",
-    "set_printoptions", "get_printoptions", "printoptions",
+    "set_printoptions", "get_printoptions", "printoptions", "Size",
 ]

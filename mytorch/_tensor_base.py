@@ -30,6 +30,7 @@ from ._ops_index import IndexOps
 from ._ops_math import MathOps
 from ._ops_scan import ScanOps
 from ._ops_shape import ShapeOps
+from ._size import Size
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -165,14 +166,16 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def dim(self) -> int:
         return len(self.shape)
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The shape, or the size of one dimension."""
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a ``Size`` (``mytorch.Size([3, 4])``), or the size of one dimension."""
         if dim is None:
-            return tuple(self.shape)
+            return Size(self.shape)
         return self.shape[normalize_dim(dim, self.ndim)]
 
     def numel(self) -> int:
         return int(math.prod(self.shape))
+
+    nelement = numel
 
     def __len__(self) -> int:
         if not self.shape:

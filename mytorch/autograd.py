@@ -8,6 +8,7 @@ Example:
     >>> mytorch.autograd.set_detect_anomaly(False)
 """
 
+from . import _autograd_functional as functional  # noqa: F401 - autograd.functional.jacobian, ...
 from ._anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 
 __all__ = ["set_detect_anomaly", "is_anomaly_enabled", "detect_anomaly"]

@@ -61,7 +61,7 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     module = {"nn": "mytorch.micro.nn", "layers": "mytorch.micro.nn", "utils": "mytorch.micro.utils",
-              "optim": "mytorch.optim", "optimizers": "mytorch.optim"}.get(name)
+              "optim": "mytorch.optim", "optimizers": "mytorch.optim", "linalg": "mytorch.linalg"}.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = globals()[name] = importlib.import_module(module)
@@ -69,4 +69,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"nn", "optim", "utils", "layers", "optimizers"})
+    return sorted(set(globals()) | {"nn", "optim", "utils", "layers", "optimizers", "linalg"})

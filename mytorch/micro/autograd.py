@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import _anomaly, _graph
+from .. import _autograd_functional as functional  # noqa: F401 - autograd.functional
 from .._autograd import FunctionBase, FunctionCtx, make_grad, once_differentiable
 from .._gradcheck import GradcheckError, gradcheck
 from . import arrays
