@@ -65,7 +65,8 @@ BLOCK_CASES = [
 @pytest.mark.parametrize("case", BLOCK_CASES, ids=lambda c: f"x{c[0]}w{c[1]}p{c[2]}d{c[3]}g{c[4]}k{c[5]}")
 def test_conv_relu_pool_matches_composite_and_torch(case, bias, dtype):
     x_shape, w_shape, padding, dilation, groups, kernel = case
-    arrays = [_rand(x_shape, 0, dtype), _rand(w_shape, 1, dtype)] + ([_rand(w_shape[0], 2, dtype)] if bias else [])
+    arrays = [_rand(x_shape, 0, dtype), _rand(w_shape, 1, dtype)]
+    arrays += [_rand(w_shape[0], 2, dtype)] if bias else []
 
     def fused_fn(x, w, b=None):
         return fused.conv2d_relu_max_pool2d(x, w, b, padding, dilation, groups, kernel)
@@ -248,7 +249,8 @@ def test_flat_conv_matches_the_strided_kernel_and_torch(case, dtype):
     for i, (a, b) in enumerate(zip(grads, sgrads)):
         _close(a, b, dtype, f"grad {i} vs strided kernel")
     tvalue, tgrads = _torch_grads(
-        lambda fn, x, w, b: fn.conv2d(x, w, b, padding=padding, dilation=dilation, groups=groups), arrays, dtype)
+        lambda fn, x, w, b: fn.conv2d(x, w, b, padding=padding, dilation=dilation, groups=groups),
+        arrays, dtype)
     _close(value, tvalue, dtype, "output vs torch")
     for i, (a, b) in enumerate(zip(grads, tgrads)):
         _close(a, b, dtype, f"grad {i} vs torch")

@@ -42,7 +42,8 @@ from .fused_loss import CrossEntropyNode
 from .fused_pool import AvgPool2dNode, MaxPool2dNode
 from .tensor import Tensor
 
-__all__ = ["linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy", "conv2d_relu_max_pool2d"]
+__all__ = ["linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy",
+           "conv2d_relu_max_pool2d"]
 
 
 # --------------------------------------------------------------- argument helpers
