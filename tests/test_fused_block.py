@@ -1,8 +1,7 @@
-"""The stride-1 flat convolution and the fused conv -> ReLU -> max-pool node against the paths they replace.
+"""The fused conv -> ReLU -> max-pool node (and ``nn.Sequential``'s use of it) against the paths it replaces.
 
 Oracles: the composite path (``nn.functional.composite_only()``: Tensor ops
-only, no fused kernel), the strided im2col kernel ``Conv2dNode`` (for the flat
-convolution) and PyTorch. float64 cases agree to round-off (rtol 1e-10: the same
+only, no fused kernel) and PyTorch. float64 cases agree to round-off (rtol 1e-10: the same
 products summed in other orders); float32 ones to 1e-4 relative (sums of up to a
 few hundred float32 products, eps 1.2e-7, in different orders).
 """
@@ -17,7 +16,6 @@ import mytorch.vector as mt
 from mytorch.vector import fused
 from mytorch.vector.fused_block import ConvReluPoolNode
 from mytorch.vector.fused_conv import Conv2dNode
-from mytorch.vector.fused_conv_flat import FlatConv2dNode
 
 TOL = {np.float64: (1e-10, 1e-12), np.float32: (1e-4, 1e-5)}
 
@@ -47,32 +45,34 @@ def _close(actual, expected, dtype, what):
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
 
 
-# (x shape, w shape, padding, dilation, groups, pool kernel): odd sizes (pooling crops), 'same',
-# dilation, groups, non-square kernels and pools
+# (x shape, w shape, stride, padding, dilation, groups, pool kernel): odd sizes (pooling crops),
+# 'same', strides, dilation, groups, non-square kernels and pools
 BLOCK_CASES = [
-    ((2, 1, 8, 8), (3, 1, 3, 3), 1, 1, 1, 2),
-    ((3, 2, 7, 9), (4, 2, 3, 3), 1, 1, 1, 2),  # odd sizes: the pool drops the last row/column
-    ((2, 3, 10, 9), (2, 3, 3, 2), 0, (2, 1), 1, (2, 3)),
-    ((2, 4, 6, 7), (6, 2, 3, 3), "same", 1, 2, 2),  # groups
-    ((1, 2, 9, 8), (3, 2, 2, 4), "same", 1, 1, 3),  # even kernel: uneven 'same' padding
-    ((2, 3, 5, 6), (2, 3, 1, 1), 0, 1, 1, (1, 2)),
+    ((2, 1, 8, 8), (3, 1, 3, 3), 1, 1, 1, 1, 2),
+    ((3, 2, 7, 9), (4, 2, 3, 3), 1, 1, 1, 1, 2),  # odd sizes: the pool drops the last row/column
+    ((2, 3, 10, 9), (2, 3, 3, 2), 1, 0, (2, 1), 1, (2, 3)),
+    ((2, 4, 6, 7), (6, 2, 3, 3), 1, "same", 1, 2, 2),  # groups
+    ((1, 2, 9, 8), (3, 2, 2, 4), 1, "same", 1, 1, 3),  # even kernel: uneven 'same' padding
+    ((2, 3, 5, 6), (2, 3, 1, 1), 1, 0, 1, 1, (1, 2)),
+    ((2, 2, 11, 9), (3, 2, 3, 3), (2, 1), 1, 1, 1, 2),  # strided conv
 ]
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")  # torch's
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
-@pytest.mark.parametrize("case", BLOCK_CASES, ids=lambda c: f"x{c[0]}w{c[1]}p{c[2]}d{c[3]}g{c[4]}k{c[5]}")
+@pytest.mark.parametrize("case", BLOCK_CASES, ids=str)
 def test_conv_relu_pool_matches_composite_and_torch(case, bias, dtype):
-    x_shape, w_shape, padding, dilation, groups, kernel = case
+    x_shape, w_shape, stride, padding, dilation, groups, kernel = case
     arrays = [_rand(x_shape, 0, dtype), _rand(w_shape, 1, dtype)]
     arrays += [_rand(w_shape[0], 2, dtype)] if bias else []
 
     def fused_fn(x, w, b=None):
-        return fused.conv2d_relu_max_pool2d(x, w, b, padding, dilation, groups, kernel)
+        return fused.conv2d_relu_max_pool2d(x, w, b, stride, padding, dilation, groups, kernel)
 
     def unfused(fn, x, w, b=None):
-        return fn.max_pool2d(fn.relu(fn.conv2d(x, w, b, padding=padding, dilation=dilation, groups=groups)),
+        return fn.max_pool2d(fn.relu(fn.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                                                        groups=groups)),
                              kernel)
 
     out, value, grads = _grads(fused_fn, arrays, dtype)
@@ -93,7 +93,7 @@ def test_conv_relu_pool_ties_and_all_negative_windows_match_torch():
     x = np.array([[[[1.0, 2.0, 2.0, 0.0], [2.0, -1.0, 0.0, 0.0],
                     [-1.0, -2.0, 3.0, 3.0], [-3.0, -1.0, 3.0, 3.0]]]])
     arrays = [x, np.ones((1, 1, 1, 1))]
-    _, value, grads = _grads(lambda x, w: fused.conv2d_relu_max_pool2d(x, w, None, 0, 1, 1, 2), arrays,
+    _, value, grads = _grads(lambda x, w: fused.conv2d_relu_max_pool2d(x, w, None, 1, 0, 1, 1, 2), arrays,
                              np.float64)
     tvalue, tgrads = _torch_grads(lambda fn, x, w: fn.max_pool2d(fn.relu(fn.conv2d(x, w)), 2), arrays,
                                   np.float64)
@@ -113,7 +113,7 @@ def test_conv_relu_pool_double_backward_matches_composite():
         sum((f * f).sum() for f in firsts).backward()
         return out.grad_fn, [None if t.grad is None else t.grad.numpy() for t in ts + [g]]
 
-    node, grads = second_order(lambda x, w, b: fused.conv2d_relu_max_pool2d(x, w, b, 1, 1, 1, 2))
+    node, grads = second_order(lambda x, w, b: fused.conv2d_relu_max_pool2d(x, w, b, 1, 1, 1, 1, 2))
     assert type(node) is ConvReluPoolNode
     with F.composite_only():
         _, cgrads = second_order(lambda x, w, b: F.max_pool2d(F.relu(F.conv2d(x, w, b, padding=1)), 2))
@@ -126,7 +126,7 @@ def test_conv_relu_pool_double_backward_matches_composite():
 
 def test_conv_relu_pool_weight_modified_in_place_after_forward_raises():
     x, w = mt.tensor(_rand((1, 1, 4, 4), 0)), mt.tensor(_rand((2, 1, 3, 3), 1), requires_grad=True)
-    out = fused.conv2d_relu_max_pool2d(x, w, None, 1, 1, 1, 2).sum()
+    out = fused.conv2d_relu_max_pool2d(x, w, None, 1, 1, 1, 1, 2).sum()
     with mt.no_grad():
         w.mul_(2.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
@@ -135,12 +135,12 @@ def test_conv_relu_pool_weight_modified_in_place_after_forward_raises():
 
 def test_fused_block_declines_what_it_does_not_handle():
     x, w = mt.tensor(_rand((1, 2, 6, 6), 0)), mt.tensor(_rand((3, 2, 3, 3), 1))
-    assert fused.conv2d_relu_max_pool2d(x, w, None, 1, 1, 1, 3, pool_stride=2) is NotImplemented  # overlap
-    assert fused.conv2d_relu_max_pool2d(x, w, None, 1, 1, 1, 2, pool_padding=1) is NotImplemented
-    assert fused.conv2d_relu_max_pool2d(x, w.float(), None, 1, 1, 1, 2) is NotImplemented  # mixed dtypes
-    assert fused.conv2d_relu_max_pool2d(x, w, None, 0, 1, 1, 5) is NotImplemented  # window > the 4x4 output
+    assert fused.conv2d_relu_max_pool2d(x, w, None, 1, 1, 1, 1, 3, pool_stride=2) is NotImplemented  # overlap
+    assert fused.conv2d_relu_max_pool2d(x, w, None, 1, 1, 1, 1, 2, pool_padding=1) is NotImplemented
+    assert fused.conv2d_relu_max_pool2d(x, w.float(), None, 1, 1, 1, 1, 2) is NotImplemented  # mixed dtypes
+    assert fused.conv2d_relu_max_pool2d(x, w, None, 1, 0, 1, 1, 5) is NotImplemented  # > 4x4 output
     odd = mt.tensor(_rand((1, 2, 7, 7), 0))
-    assert fused.conv2d_relu_max_pool2d(odd, w, None, 1, 1, 1, 2, ceil_mode=True) is NotImplemented
+    assert fused.conv2d_relu_max_pool2d(odd, w, None, 1, 1, 1, 1, 2, ceil_mode=True) is NotImplemented
 
 
 # --------------------------------------------------------------- nn.Sequential
@@ -174,7 +174,7 @@ def test_sequential_runs_conv_relu_pool_as_one_node_with_the_same_results(inplac
         if node is not None and not isinstance(node, mt.Tensor):
             kinds.add(type(node))
             stack.extend(node.next)
-    assert ConvReluPoolNode in kinds and not {FlatConv2dNode, Conv2dNode} & kinds
+    assert ConvReluPoolNode in kinds and Conv2dNode not in kinds
     with F.composite_only():
         closs, cgrads = _step(net, x, target)
     np.testing.assert_allclose(loss.item(), closs.item(), rtol=1e-12)
@@ -197,9 +197,9 @@ def test_sequential_runs_modules_one_by_one_when_a_hook_or_subclass_must_see_the
     net[1] = MyReLU()
     out = net[:3](mt.tensor(x))
     assert out.grad_fn.name() != ConvReluPoolNode.name()
-    strided = mt.nn.Sequential(mt.nn.Conv2d(1, 2, 3, stride=2, dtype=mt.float64), mt.nn.ReLU(),
-                               mt.nn.MaxPool2d(2))
-    assert type(strided(mt.tensor(x)).grad_fn) is not ConvReluPoolNode
+    reflect = mt.nn.Sequential(mt.nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect", dtype=mt.float64),
+                               mt.nn.ReLU(), mt.nn.MaxPool2d(2))
+    assert type(reflect(mt.tensor(x)).grad_fn) is not ConvReluPoolNode
     indices = mt.nn.Sequential(mt.nn.Conv2d(1, 2, 3, dtype=mt.float64), mt.nn.ReLU(),
                                mt.nn.MaxPool2d(2, return_indices=True))
     assert isinstance(indices(mt.tensor(x)), tuple)
@@ -223,43 +223,3 @@ def test_sequential_cnn_float32_matches_torch():
     np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-5)
     for a, p in zip(grads, tnet.parameters()):
         np.testing.assert_allclose(a, p.grad.numpy(), rtol=1e-4, atol=1e-5)
-
-
-# --------------------------------------------------------------- the flat stride-1 convolution
-
-
-FLAT_CASES = [
-    ((2, 3, 7, 6), (4, 3, 3, 3), 1, 1, 1),
-    ((1, 2, 5, 9), (3, 2, 2, 3), (0, 2), (2, 1), 1),
-    ((3, 4, 6, 7), (4, 1, 3, 3), "same", 1, 4),  # depthwise
-    ((2, 1, 1, 9), (2, 1, 1, 4), 0, 1, 1),  # height 1, as conv1d runs
-]
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
-@pytest.mark.parametrize("case", FLAT_CASES, ids=str)
-def test_flat_conv_matches_the_strided_kernel_and_torch(case, dtype):
-    x_shape, w_shape, padding, dilation, groups = case
-    arrays = [_rand(x_shape, 0, dtype), _rand(w_shape, 1, dtype), _rand(w_shape[0], 2, dtype)]
-    pads = fused._conv_pads(padding, w_shape[2:], (1, 1), fused._ints(dilation, 2, 1))
-    kwargs = {"stride": (1, 1), "pads": pads, "dilation": fused._ints(dilation, 2, 1), "groups": groups}
-    out, value, grads = _grads(lambda *t: FlatConv2dNode.apply(*t, **kwargs), arrays, dtype)
-    _, svalue, sgrads = _grads(lambda *t: Conv2dNode.apply(*t, **kwargs), arrays, dtype)
-    _close(value, svalue, dtype, "output vs strided kernel")
-    for i, (a, b) in enumerate(zip(grads, sgrads)):
-        _close(a, b, dtype, f"grad {i} vs strided kernel")
-    tvalue, tgrads = _torch_grads(
-        lambda fn, x, w, b: fn.conv2d(x, w, b, padding=padding, dilation=dilation, groups=groups),
-        arrays, dtype)
-    _close(value, tvalue, dtype, "output vs torch")
-    for i, (a, b) in enumerate(zip(grads, tgrads)):
-        _close(a, b, dtype, f"grad {i} vs torch")
-
-
-def test_stride_1_conv2d_and_conv1d_use_the_flat_kernel():
-    x = mt.tensor(_rand((1, 2, 5, 5), 0), requires_grad=True)
-    assert type(F.conv2d(x, mt.tensor(_rand((3, 2, 3, 3), 1)), padding=1).grad_fn) is FlatConv2dNode
-    assert type(F.conv2d(x, mt.tensor(_rand((3, 2, 3, 3), 1)), stride=2).grad_fn) is Conv2dNode
-    x1 = mt.tensor(_rand((2, 2, 9), 0), requires_grad=True)
-    out = F.conv1d(x1, mt.tensor(_rand((3, 2, 3), 1)), padding=1)
-    assert type(out.grad_fn) is FlatConv2dNode and out.shape == (2, 3, 9)

@@ -1,7 +1,7 @@
 """Module patterns that ``Sequential`` runs as one fused node: ``Conv2d -> ReLU -> MaxPool2d``.
 
-When three modules in a row are exactly a ``Conv2d`` (stride 1, zero
-padding mode), a ``ReLU`` and a non-overlapping ``MaxPool2d`` (no indices), none
+When three modules in a row are exactly a ``Conv2d`` (zero padding
+mode), a ``ReLU`` and a non-overlapping ``MaxPool2d`` (no indices), none
 with hooks, ``Sequential`` asks the engine's fused kernel
 ``conv2d_relu_max_pool2d`` to compute them at once (``mytorch.vector.fused_block``:
 the ReLU folded into the pooling). The result equals running the three modules
@@ -30,11 +30,12 @@ def conv_relu_pool(conv: Conv2d, relu: Any, pool: Any, input: Any) -> Any:  # no
     """The output of ``pool(relu(conv(input)))`` from the fused kernel, or NotImplemented."""
     if type(relu) is not ReLU or type(pool) is not MaxPool2d or pool.return_indices:
         return NotImplemented
-    if conv.padding_mode != "zeros" or conv.stride != (1, 1):
+    if conv.padding_mode != "zeros":
         return NotImplemented
     for module in (conv, relu, pool):
         if module.__dict__.get("_module_hooks"):
             return NotImplemented
-    return try_fused("conv2d_relu_max_pool2d", input, conv.weight, conv.bias, conv.padding, conv.dilation,
-                     conv.groups, pool.kernel_size, pool.stride, pool.padding, pool.dilation, pool.ceil_mode)
+    return try_fused("conv2d_relu_max_pool2d", input, conv.weight, conv.bias, conv.stride, conv.padding,
+                     conv.dilation, conv.groups, pool.kernel_size, pool.stride, pool.padding, pool.dilation,
+                     pool.ceil_mode)
 

@@ -7,8 +7,7 @@ themselves). Each builds ONE graph node (instead of the dozens the composite
 Tensor-op path records) with a numpy kernel written for speed:
 
 * ``linear``: one GEMM plus the bias (``fused_linear``);
-* ``conv1d``/``conv2d``: one strided im2col copy and one GEMM (``fused_conv``; stride 1 on the
-  flattened padded image, ``fused_conv_flat``);
+* ``conv1d``/``conv2d``: one strided im2col copy and one GEMM (``fused_conv``);
 * ``max_pool2d``/``avg_pool2d``: non-overlapping windows by reshape (``fused_pool``);
 * ``cross_entropy``: log-softmax and NLL together, backward ``softmax - target`` (``fused_loss``);
 * ``conv2d_relu_max_pool2d``: a stride-1 conv, ReLU and non-overlapping max pool in one node
@@ -36,7 +35,6 @@ import numpy as np
 
 from .fused_block import ConvReluPoolNode
 from .fused_conv import Conv2dNode, out_size
-from .fused_conv_flat import FlatConv2dNode
 from .fused_linear import LinearNode
 from .fused_loss import CrossEntropyNode
 from .fused_pool import AvgPool2dNode, MaxPool2dNode
@@ -117,8 +115,7 @@ def _conv(nd: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any
     if args is None:
         return NotImplemented
     stride, pads, dilation, groups = args
-    node = FlatConv2dNode if stride == (1, 1) else Conv2dNode  # stride 1: shifts of the flat image
-    return node.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups)
+    return Conv2dNode.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups)
 
 
 def _whole_windows(input: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,  # noqa: A002
@@ -234,29 +231,29 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return AvgPool2dNode.apply(input, kernel=kernel, divisor=divisor)
 
 
-def conv2d_relu_max_pool2d(input: Tensor, weight: Tensor, bias: Tensor | None, padding: Any,  # noqa: A002
-                           dilation: Any, groups: int, kernel_size: Any, pool_stride: Any = None,
-                           pool_padding: Any = 0, pool_dilation: Any = 1, ceil_mode: bool = False) -> Any:
-    """``max_pool2d(relu(conv2d(input, ..., stride=1)), kernel_size, ...)`` as one node
-    (``fused_block``), for a non-overlapping pool; else NotImplemented.
+def conv2d_relu_max_pool2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
+                           padding: Any, dilation: Any, groups: int, kernel_size: Any,
+                           pool_stride: Any = None, pool_padding: Any = 0, pool_dilation: Any = 1, ceil_mode: bool = False) -> Any:
+    """``max_pool2d(relu(conv2d(input, ...)), kernel_size, ...)`` as one node (``fused_block``),
+    for a non-overlapping pool; else NotImplemented.
 
     Example:
         >>> import mytorch.vector as mt
         >>> x = mt.arange(-8.0, 8.0).reshape(1, 1, 4, 4)
-        >>> conv2d_relu_max_pool2d(x, mt.ones(1, 1, 1, 1), None, 0, 1, 1, 2).tolist()
+        >>> conv2d_relu_max_pool2d(x, mt.ones(1, 1, 1, 1), None, 1, 0, 1, 1, 2).tolist()
         [[[[0.0, 0.0], [5.0, 7.0]]]]
     """
-    args = _conv_args(2, input, weight, bias, 1, padding, dilation, groups)
+    args = _conv_args(2, input, weight, bias, stride, padding, dilation, groups)
     if args is None:
         return NotImplemented
-    _, pads, dilation, groups = args
-    hw = tuple(input.shape[2 + i] + pads[2 * i] + pads[2 * i + 1] - dilation[i] * (weight.shape[2 + i] - 1)
-               for i in range(2))
+    stride, pads, dilation, groups = args
+    hw = tuple(out_size(input.shape[2 + i], weight.shape[2 + i], stride[i], pads[2 * i] + pads[2 * i + 1],
+                        dilation[i]) for i in range(2))
     kernel = _pool_kernel(hw, kernel_size, pool_stride, pool_padding, ceil_mode, pool_dilation)
     if kernel is None:
         return NotImplemented
-    return ConvReluPoolNode.apply(input, weight, bias, pads=pads, dilation=dilation, groups=groups,
-                                  kernel=kernel)
+    return ConvReluPoolNode.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation,
+                                  groups=groups, kernel=kernel)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002

@@ -22,8 +22,8 @@ x-cnn report.
 Example:
     >>> import numpy as np
     >>> x = np.arange(-8.0, 8.0).reshape(1, 1, 4, 4); w = np.ones((1, 1, 1, 1))
-    >>> ConvReluPoolNode.apply(x, w, None, pads=(0, 0, 0, 0), dilation=(1, 1), groups=1,
-    ...                        kernel=(2, 2)).data.tolist()
+    >>> ConvReluPoolNode.apply(x, w, None, stride=(1, 1), pads=(0, 0, 0, 0), dilation=(1, 1),
+    ...                        groups=1, kernel=(2, 2)).data.tolist()
     [[[[0.0, 0.0], [5.0, 7.0]]]]
 """
 
@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dual
-from .fused_conv_flat import FlatConv2dNode
+from .fused_conv import Conv2dNode
 from .fused_pool import in_order_of, uncrop, windows
 
 
@@ -55,15 +55,13 @@ def relu_max_pool(y: np.ndarray, kernel: tuple[int, int]) -> tuple[np.ndarray, n
     return best, winner
 
 
-class ConvReluPoolNode(FlatConv2dNode):
-    """``max_pool2d(relu(conv2d(x, w, b, stride=1, ...)), kernel)`` for (N, C, H, W) inputs."""
+class ConvReluPoolNode(Conv2dNode):
+    """``max_pool2d(relu(conv2d(x, w, b, ...)), kernel)`` for (N, C, H, W) inputs."""
 
-    def forward(self, x, w, b, pads, dilation, groups, kernel):
-        self.is_1d = False
+    def forward(self, x, w, b, stride, pads, dilation, groups, kernel):
         self.kernel = kernel
-        oh, ow = self._wide_dims(x.shape, w.shape, pads, dilation)[2:]
-        wide = self._forward_wide(x, w, b, pads, dilation, groups)  # (O, N, Hp, Wp)
-        best, self.winner = relu_max_pool(wide[:, :, :oh, :ow], kernel)
+        y = super().forward(x, w, b, stride, pads, dilation, groups)  # (N, O, oh, ow), channel-major
+        best, self.winner = relu_max_pool(y.transpose(1, 0, 2, 3), kernel)
         return best.transpose(1, 0, 2, 3)
 
     def backward(self, g):
@@ -72,14 +70,14 @@ class ConvReluPoolNode(FlatConv2dNode):
         kh, kw = self.kernel
         oh, ow = self.args[5]
         winner = self.winner  # (O, N, ph, pw)
-        o, n = winner.shape[:2]
-        hp, wp = self._wide_dims(self.args[4], (o, 1, kh, kw), self.args[1], (1, 1))[:2]
-        wide = np.zeros((o, n, hp, wp), dtype=g.dtype)  # zero where no window (or no winner) is
-        view = windows(wide[:, :, :oh, :ow], self.kernel)
+        o, n, ph, pw = winner.shape
+        covered = ph * kh == oh and pw * kw == ow  # then every element is written below
+        gy = (np.empty if covered else np.zeros)((o, n, oh, ow), dtype=g.dtype)
+        view = windows(gy, self.kernel)
         gq = in_order_of(g, winner.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
         for k in range(kh * kw):
             np.multiply(gq, winner == k + 1, out=view[:, :, :, k // kw, :, k % kw])
-        return self._backward_wide(wide)
+        return super().backward(gy.transpose(1, 0, 2, 3))
 
     def _conv_grad_tensor(self, g):
         """The gradient at the conv output as a differentiable Tensor (create_graph)."""
