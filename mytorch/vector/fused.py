@@ -233,7 +233,8 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 def conv2d_relu_max_pool2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
                            padding: Any, dilation: Any, groups: int, kernel_size: Any,
-                           pool_stride: Any = None, pool_padding: Any = 0, pool_dilation: Any = 1, ceil_mode: bool = False) -> Any:
+                           pool_stride: Any = None, pool_padding: Any = 0, pool_dilation: Any = 1,
+                           ceil_mode: bool = False) -> Any:
     """``max_pool2d(relu(conv2d(input, ...)), kernel_size, ...)`` as one node (``fused_block``),
     for a non-overlapping pool; else NotImplemented.
 
