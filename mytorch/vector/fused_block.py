@@ -1,23 +1,28 @@
 """``max_pool2d(relu(conv2d(x)))`` as one node: the ReLU runs on the pooled quarter, for free.
 
-The commonest CNN block, conv (stride 1) -> ReLU -> non-overlapping max pool,
-as one node. ``relu(max(window)) == max(0, window)``, so the ReLU is folded
-into the pooling: each window's running maximum starts at 0 instead of at its
-first element, and a window whose elements are all <= 0 has no winner (its
-output is 0 and it passes no gradient, as ReLU's zero slope at and below 0).
-That removes the ReLU's forward pass over the full-size conv output and its
+The commonest CNN block, conv -> ReLU -> non-overlapping max pool, as one
+node built on :class:`~.fused_conv.Conv2dNode`'s im2col kernel. Since
+``relu(max(window)) == max(0, window)``, the ReLU is folded into the pooling:
+each window's running maximum starts at 0 instead of at its first element, and
+a window whose elements are all <= 0 has no winner (its output is 0 and it
+passes no gradient, as ReLU's zero slope at and below 0). That removes the
+ReLU's pass over the full-size conv output (and its saved mask) and its
 mask-and-multiply backward pass; the pooling backward writes each window's
-gradient straight into the zeroed wide grid the stride-1 convolution's backward
-reads (:mod:`.fused_conv_flat`), with no intermediate full-size gradient.
+gradient straight into the buffer the convolution's backward reads.
 
 Ties keep the first maximum in row-major window order, as PyTorch. One
 difference: a window holding a NaN outputs NaN (as PyTorch) but its gradient
 goes to the first positive maximum before the NaN, where PyTorch sends none.
 
-Measured (bench_cnn: batch 64, conv 1->8 and 8->16 on 28x28 and 14x14, float32,
-2 threads): the ReLU nodes took 1.0 ms of a 8.5 ms step (forward 0.45, backward
-0.57); fused, a step of the benchmark CNN goes from 8.5 ms to the figure in the
-x-cnn report.
+Measured on bench_cnn's model (batch 64, conv 1->8 and 8->16 on 28x28 and
+14x14, float32), in CPU time per step with one BLAS thread on the shared
+2-core machine, interleaved rounds: the three separate nodes 11.6 ms, fused
+10.3 ms (PyTorch 9.4 ms in the same rounds); the separate ReLU nodes alone
+took 1.0 ms of a step (forward 0.45, backward 0.57). Tried and dropped: the
+pooling as a two-level tree of pairwise maxima (forward 0.46 vs 0.52 ms, but
+backward 0.48 vs 0.28 ms), and a stride-1 conv on the flattened padded image
+(every kernel offset one contiguous shift; 1.2x slower per step: the wider
+GEMMs and buffers cost more than the short-row copies they remove).
 
 Example:
     >>> import numpy as np
