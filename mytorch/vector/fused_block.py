@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dual
-from .fused_conv import Conv2dNode
+from .fused_conv import COLUMNS, Conv2dNode
 from .fused_pool import in_order_of, uncrop, windows
 
 
@@ -67,7 +67,11 @@ class ConvReluPoolNode(Conv2dNode):
         self.kernel = kernel
         y = super().forward(x, w, b, stride, pads, dilation, groups)  # (N, O, oh, ow), channel-major
         best, self.winner = relu_max_pool(y.transpose(1, 0, 2, 3), kernel)
+        COLUMNS.give(y.base)  # the conv output stays inside the node: its buffer is scratch
         return best.transpose(1, 0, 2, 3)
+
+    def _output_buffer(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        return COLUMNS.take(shape, dtype)
 
     def backward(self, g):
         if dual._is_tensor(g):
@@ -76,13 +80,16 @@ class ConvReluPoolNode(Conv2dNode):
         oh, ow = self.args[5]
         winner = self.winner  # (O, N, ph, pw)
         o, n, ph, pw = winner.shape
-        covered = ph * kh == oh and pw * kw == ow  # then every element is written below
-        gy = (np.empty if covered else np.zeros)((o, n, oh, ow), dtype=g.dtype)
+        gy = COLUMNS.take((o, n, oh, ow), g.dtype)  # scratch: the conv backward reads it, keeps nothing
+        if ph * kh != oh or pw * kw != ow:  # rows or columns no window covers get no gradient
+            gy.fill(0)
         view = windows(gy, self.kernel)
         gq = in_order_of(g, winner.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
         for k in range(kh * kw):
             np.multiply(gq, winner == k + 1, out=view[:, :, :, k // kw, :, k % kw])
-        return super().backward(gy.transpose(1, 0, 2, 3))
+        grads = super().backward(gy.transpose(1, 0, 2, 3))
+        COLUMNS.give(gy)
+        return grads
 
     def _conv_grad_tensor(self, g):
         """The gradient at the conv output as a differentiable Tensor (create_graph)."""
