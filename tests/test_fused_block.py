@@ -223,3 +223,45 @@ def test_sequential_cnn_float32_matches_torch():
     np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-5)
     for a, p in zip(grads, tnet.parameters()):
         np.testing.assert_allclose(a, p.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+# --------------------------------------------------------------- scratch buffers reused across steps
+
+
+def test_two_live_graphs_and_retained_graphs_keep_their_own_scratch_buffers():
+    """Columns go back to the pool only when their node frees them: graphs alive at once never share."""
+    x1, x2, target = _rand((3, 1, 8, 8), 0), _rand((3, 1, 8, 8), 1), mt.tensor(np.array([0, 4, 2]))
+
+    def grads_of_two_graphs():
+        net = _cnn()
+        loss1 = F.cross_entropy(net(mt.tensor(x1)), target)
+        out2 = net(mt.tensor(x2))  # built while the first graph still holds its columns
+        keep = out2.detach().numpy().copy()
+        loss2 = F.cross_entropy(out2, target)
+        loss1.backward(retain_graph=True)
+        loss1.backward()  # the retained graph still has its columns
+        first = [p.grad.numpy().copy() for p in net.parameters()]
+        net.zero_grad()
+        loss2.backward()
+        np.testing.assert_array_equal(out2.detach().numpy(), keep)  # outputs are never scratch
+        return first, [p.grad.numpy().copy() for p in net.parameters()]
+
+    first, second = grads_of_two_graphs()
+    with F.composite_only():
+        cfirst, csecond = grads_of_two_graphs()
+    for a, b in zip(first + second, cfirst + csecond):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_scratch_pool_is_bounded_and_never_hands_a_buffer_out_twice():
+    from mytorch.vector.scratch import ScratchPool
+
+    pool = ScratchPool(per_key=2, keys=3)
+    a = pool.take((4,), np.dtype(np.float64))
+    pool.give(a)
+    pool.give(a)  # a second give of the same array is ignored
+    assert pool.take((4,), np.dtype(np.float64)) is a
+    assert pool.take((4,), np.dtype(np.float64)) is not a
+    for n in range(10):  # many shapes: the pool starts over instead of growing
+        pool.give(np.empty(n))
+    assert sum(len(v) for v in pool._free.values()) <= 3 * 2
