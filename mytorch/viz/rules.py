@@ -57,6 +57,8 @@ RULES: dict[str, str] = {
     "CrossEntropyLossBackward": "grad_logits = (softmax(logits) - onehot(target)) * grad / N",
     "MaxPool2DBackward": "grad_x = grad routed to the max of each window, 0 elsewhere",
     "AvgPool2DBackward": "grad_x = grad / window size, spread over each window",
+    "ConvReluMaxPool2DBackward": "g = grad routed to each window's max if positive, 0 elsewhere;  "
+                                 "then ConvolutionBackward of g",
 }
 
 
