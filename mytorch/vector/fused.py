@@ -10,7 +10,7 @@ Tensor-op path records) with a numpy kernel written for speed:
 * ``conv1d``/``conv2d``: one strided im2col copy and one GEMM (``fused_conv``);
 * ``max_pool2d``/``avg_pool2d``: non-overlapping windows by reshape (``fused_pool``);
 * ``cross_entropy``: log-softmax and NLL together, backward ``softmax - target`` (``fused_loss``);
-* ``conv2d_relu_max_pool2d``: a stride-1 conv, ReLU and non-overlapping max pool in one node
+* ``conv2d_relu_max_pool2d``: a conv, ReLU and non-overlapping max pool in one node
   (``fused_block``), which ``nn.Sequential`` uses for those three modules in a row.
 
 A function returns ``NotImplemented`` for a case it does not handle (mixed
