@@ -44,6 +44,7 @@ _SPECIAL = {
     "LayerNormNode": "NativeLayerNormBackward0",
     "GeluNode": "GeluBackward0",
     "AttentionNode": "ScaledDotProductFlashAttentionForCpuBackward0",
+    "ConvReluPoolNode": "ConvReluMaxPool2DBackward0",  # MyTorch's own: conv, ReLU and max pool in one
     "NllLossNode": "NllLossBackward0",
     "CrossEntropyNode": "CrossEntropyLossBackward0",  # the fused kernel for smoothed or soft targets
     "Conv2dNode": "ConvolutionBackward0",

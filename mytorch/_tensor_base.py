@@ -246,6 +246,8 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         self.requires_grad = requires_grad
         return self
 
+    #: The engine's fused kernels for ``nn.functional``, by name (``vector/fused.py`` fills the vector one).
+    _fused_kernels: dict[str, Any] = {}
     #: The engine's device (``device(type='cpu')`` for the vector engine, ``'micro'`` for micro).
     _location: _device.device = _device.CPU
 

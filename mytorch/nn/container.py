@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _fusion
 from .module import Module
 
 
@@ -99,8 +100,18 @@ class Sequential(Module):
         return self
 
     def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
+        modules = list(self._modules.values())
+        i, n = 0, len(modules)
+        while i < n:
+            module = modules[i]
+            if type(module) is _fusion.Conv2d and i + 2 < n:  # Conv2d -> ReLU -> MaxPool2d: one node
+                out = _fusion.conv_relu_pool(module, modules[i + 1], modules[i + 2], input)
+                if out is not NotImplemented:
+                    input = out
+                    i += 3
+                    continue
             input = module(input)
+            i += 1
         return input
 
 

@@ -14,6 +14,8 @@ Tensor-op path records) with a numpy kernel written for speed:
 * ``layer_norm``: mean, variance, normalise, scale and shift; closed-form backward (``fused_layernorm``);
 * ``scaled_dot_product_attention``: scores, mask and softmax in place between two batched GEMMs
   (``fused_attention``).
+* ``conv2d_relu_max_pool2d``: a conv, ReLU and non-overlapping max pool in one node
+  (``fused_block``), which ``nn.Sequential`` uses for those three modules in a row.
 
 A function returns ``NotImplemented`` for a case it does not handle (mixed
 dtypes, overlapping or padded pooling, legacy ``size_average``/``reduce``
@@ -36,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from .fused_attention import scaled_dot_product_attention
+from .fused_block import ConvReluPoolNode
 from .fused_conv import Conv2dNode, out_size
 from .fused_gelu import gelu
 from .fused_layernorm import layer_norm
@@ -46,7 +49,7 @@ from .ops import LogSoftmax
 from .tensor import Tensor
 
 __all__ = ["linear", "conv1d", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy", "gelu",
-           "layer_norm", "scaled_dot_product_attention"]
+           "layer_norm", "scaled_dot_product_attention", "conv2d_relu_max_pool2d"]
 
 
 # --------------------------------------------------------------- argument helpers
@@ -89,29 +92,38 @@ def _conv_pads(padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...],
     return None if sym is None else tuple(p for p in sym for _ in range(2))
 
 
-def _conv(nd: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,  # noqa: A002
-          dilation: Any, groups: Any) -> Any:
+def _conv_args(nd: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,  # noqa: A002
+               dilation: Any, groups: Any) -> tuple | None:
+    """(stride, pads, dilation, groups) as the conv kernels take them (2-d), or None if unsupported."""
     if not _same_float(input, weight, bias) or input.ndim != nd + 2 or weight.ndim != nd + 2:
-        return NotImplemented
+        return None
     if not isinstance(groups, (int, np.integer)) or groups < 1:
-        return NotImplemented
+        return None
     o, cg = weight.shape[:2]
     if o % groups or input.shape[1] != cg * groups or (bias is not None and bias.shape != (o,)):
-        return NotImplemented
+        return None
     kernel = tuple(weight.shape[2:])
     stride, dilation = _ints(stride, nd, 1), _ints(dilation, nd, 1)
     if stride is None or dilation is None:
-        return NotImplemented
+        return None
     pads = _conv_pads(padding, kernel, stride, dilation)
     if pads is None:
-        return NotImplemented
+        return None
     for size, k, s, d, i in zip(input.shape[2:], kernel, stride, dilation, range(nd)):
         if out_size(size, k, s, pads[2 * i] + pads[2 * i + 1], d) < 1:
-            return NotImplemented
+            return None
     if nd == 1:  # a conv1d is a conv2d over images of height 1
         stride, dilation, pads = (1,) + stride, (1,) + dilation, (0, 0) + pads
-    return Conv2dNode.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation,
-                            groups=int(groups))
+    return stride, pads, dilation, int(groups)
+
+
+def _conv(nd: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,  # noqa: A002
+          dilation: Any, groups: Any) -> Any:
+    args = _conv_args(nd, input, weight, bias, stride, padding, dilation, groups)
+    if args is None:
+        return NotImplemented
+    stride, pads, dilation, groups = args
+    return Conv2dNode.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=groups)
 
 
 def _whole_windows(input: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,  # noqa: A002
@@ -119,13 +131,19 @@ def _whole_windows(input: Any, kernel_size: Any, stride: Any, padding: Any, ceil
     """The kernel when pooling is non-overlapping (stride == kernel, no padding), else None."""
     if not _same_float(input) or input.ndim != 4:
         return None
+    return _pool_kernel(input.shape[2:], kernel_size, stride, padding, ceil_mode, dilation)
+
+
+def _pool_kernel(hw: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
+                 dilation: Any) -> tuple[int, int] | None:
+    """:func:`_whole_windows` for an input of height and width ``hw``."""
     kernel = _ints(kernel_size, 2, 1)
     stride = kernel if stride is None or stride == () or stride == [] else _ints(stride, 2, 1)
     if kernel is None or stride != kernel:
         return None
     if _ints(padding, 2, 0) != (0, 0) or _ints(dilation, 2, 1) != (1, 1):
         return None
-    h, w = input.shape[2:]
+    h, w = hw
     if h < kernel[0] or w < kernel[1]:
         return None
     if ceil_mode and (h % kernel[0] or w % kernel[1]):
@@ -224,6 +242,32 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return AvgPool2dNode.apply(input, kernel=kernel, divisor=divisor)
 
 
+def conv2d_relu_max_pool2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,  # noqa: A002
+                           padding: Any, dilation: Any, groups: int, kernel_size: Any,
+                           pool_stride: Any = None, pool_padding: Any = 0, pool_dilation: Any = 1,
+                           ceil_mode: bool = False) -> Any:
+    """``max_pool2d(relu(conv2d(input, ...)), kernel_size, ...)`` as one node (``fused_block``),
+    for a non-overlapping pool; else NotImplemented.
+
+    Example:
+        >>> import mytorch.vector as mt
+        >>> x = mt.arange(-8.0, 8.0).reshape(1, 1, 4, 4)
+        >>> conv2d_relu_max_pool2d(x, mt.ones(1, 1, 1, 1), None, 1, 0, 1, 1, 2).tolist()
+        [[[[0.0, 0.0], [5.0, 7.0]]]]
+    """
+    args = _conv_args(2, input, weight, bias, stride, padding, dilation, groups)
+    if args is None:
+        return NotImplemented
+    stride, pads, dilation, groups = args
+    hw = tuple(out_size(input.shape[2 + i], weight.shape[2 + i], stride[i], pads[2 * i] + pads[2 * i + 1],
+                        dilation[i]) for i in range(2))
+    kernel = _pool_kernel(hw, kernel_size, pool_stride, pool_padding, ceil_mode, pool_dilation)
+    if kernel is None:
+        return NotImplemented
+    return ConvReluPoolNode.apply(input, weight, bias, stride=stride, pads=pads, dilation=dilation,
+                                  groups=groups, kernel=kernel)
+
+
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                   size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Any:
@@ -298,3 +342,19 @@ def _flat_indices(offsets: np.ndarray, kernel: tuple[int, int], width: int) -> n
     rows = np.arange(oh)[:, None] * kh + offsets // kw
     cols = np.arange(ow)[None, :] * kw + offsets % kw
     return (rows * width + cols).astype(np.int64)
+
+
+#: ``nn.functional``'s fast paths on this engine, by name: registering a kernel is one entry here.
+KERNELS: dict[str, Any] = {
+    "linear": linear,
+    "conv1d": conv1d,
+    "conv2d": conv2d,
+    "max_pool2d": max_pool2d,
+    "avg_pool2d": avg_pool2d,
+    "conv2d_relu_max_pool2d": conv2d_relu_max_pool2d,
+    "cross_entropy": cross_entropy,
+    "gelu": gelu,
+    "layer_norm": layer_norm,
+    "scaled_dot_product_attention": scaled_dot_product_attention,
+}
+Tensor._fused_kernels = KERNELS

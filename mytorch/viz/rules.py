@@ -71,6 +71,8 @@ RULES: dict[str, str] = {  # keyed by PyTorch's node names without their trailin
     "MseLossBackward": "grad_a = 2 * (a - b) * grad / N;  grad_b = -grad_a",
     "MaxPool2DWithIndicesBackward": "grad_x = grad routed to the max of each window, 0 elsewhere",
     "AvgPool2DBackward": "grad_x = grad / window size, spread over each window",
+    "ConvReluMaxPool2DBackward": "g = grad routed to each window's max if positive, 0 elsewhere;  "
+                                 "then ConvolutionBackward of g",
 }
 
 

@@ -29,15 +29,17 @@ _kernels: dict[tuple[type, str], Callable[..., Any] | None] = {}
 
 
 def fused(name: str, like: Any) -> Callable[..., Any] | None:
-    """The fused kernel ``name`` of ``like``'s engine, or None (none, or fast paths disabled)."""
+    """The fused kernel ``name`` of ``like``'s engine, or None (none, or fast paths disabled).
+
+    Each engine's Tensor class holds its table (``vector/fused.py``'s ``KERNELS``).
+    """
     if not _enabled[0]:
         return None
     key = (type(like), name)
     try:
         return _kernels[key]
     except KeyError:
-        engine = getattr(type(like), "_engine", None)
-        kernel = _kernels[key] = getattr(getattr(engine, "fused", None), name, None)
+        kernel = _kernels[key] = getattr(type(like), "_fused_kernels", {}).get(name)  # not a Tensor: none
         return kernel
 
 
