@@ -16,10 +16,11 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections import namedtuple
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -29,6 +30,10 @@ from ._ops_index import IndexOps
 from ._ops_math import MathOps
 from ._ops_scan import ScanOps
 from ._ops_shape import ShapeOps
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Self
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -158,31 +163,31 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
     # ------------------------------------------------------------ basic facts
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         return len(self.shape)
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         return len(self.shape)
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+    def size(self, dim: builtins.int | None = None) -> tuple[builtins.int, ...] | builtins.int:
         """The shape, or the size of one dimension."""
         if dim is None:
             return tuple(self.shape)
         return self.shape[normalize_dim(dim, self.ndim)]
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         return int(math.prod(self.shape))
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         if not self.shape:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Self]:
         for i in range(len(self)):
             yield self[i]
 
-    def item(self) -> float | int | bool:
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
         """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:
             raise ValueError(
@@ -194,7 +199,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def tolist(self) -> Any:
         return self._data.tolist()
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
         """``np.asarray(t)`` (and ``plt.plot(t.data)``): the values; refused when ``t`` requires grad.
 
         Example:
@@ -210,13 +215,13 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return arr.astype(dtype)
         return arr.copy() if copy else arr
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self.numel() != 1:
             raise RuntimeError(
                 f"Boolean value of a Tensor with {self.numel()} elements is ambiguous"
@@ -229,10 +234,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return repr(self)
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> builtins.bool:
         return self.grad_fn is None
 
-    def requires_grad_(self, requires_grad: bool = True):
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Self:
         """Set ``requires_grad`` in place (only on leaves; floating dtypes only)."""
         if not requires_grad and not self.is_leaf:
             raise RuntimeError(
@@ -260,194 +265,195 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             )
         return _device.engine(where).tensor(self.detach().numpy(), dtype=self.dtype)
 
-    def cpu(self):
+    def cpu(self) -> Self:
         """This tensor (it is on the CPU already)."""
         return self
 
-    def cuda(self, *args: Any, **kwargs: Any):
+    def cuda(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Raises: no CUDA device here (see ``mytorch.vector.cuda.is_available()``)."""
         _device.resolve("cuda", "Tensor.cuda")
+        raise AssertionError("unreachable: resolve refuses cuda")
 
     # ------------------------------------------------------------ dtype conversions (via ``to``)
-    def float(self):
+    def float(self) -> Self:
         return self.to(np.dtype("float32"))
 
-    def double(self):
+    def double(self) -> Self:
         return self.to(np.dtype("float64"))
 
-    def long(self):
+    def long(self) -> Self:
         return self.to(np.dtype("int64"))
 
-    def int(self):
+    def int(self) -> Self:
         return self.to(np.dtype("int32"))
 
-    def bool(self):
+    def bool(self) -> Self:
         return self.to(np.dtype("bool"))
 
-    def type_as(self, other):
+    def type_as(self, other) -> Self:
         return self.to(other.dtype)
 
     # ------------------------------------------------------------ in-place fills (via ``__setitem__``)
-    def fill_(self, value):
+    def fill_(self, value) -> Self:
         self[...] = value
         return self
 
-    def zero_(self):
+    def zero_(self) -> Self:
         return self.fill_(0)
 
-    def copy_(self, src):
+    def copy_(self, src) -> Self:
         src = self._constant(src)
         broadcast_shapes("copy_", tuple(self.shape), tuple(src.shape))
         self[...] = src
         return self
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0):
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0) -> Self:
         """Fill with U[a, b) samples from the generator both engines share."""
         from . import _random
 
         return self._fill_random(_random.uniform(a, b, tuple(self.shape)))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0):
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0) -> Self:
         """Fill with N(mean, std**2) samples from the generator both engines share."""
         from . import _random
 
         return self._fill_random(_random.normal(mean, std, tuple(self.shape)))
 
-    def _fill_random(self, values: np.ndarray):
+    def _fill_random(self, values: np.ndarray) -> Self:
         from ._graph import no_grad
 
         with no_grad():
             self[...] = values
         return self
 
-    def __iadd__(self, other):
+    def __iadd__(self, other) -> Self:
         return self.add_(other)
 
-    def __isub__(self, other):
+    def __isub__(self, other) -> Self:
         return self.sub_(other)
 
-    def __imul__(self, other):
+    def __imul__(self, other) -> Self:
         return self.mul_(other)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other) -> Self:
         return self.div_(other)
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, other):
+    def __add__(self, other) -> Self:
         return self._binary("add", other)
 
-    def __radd__(self, other):
+    def __radd__(self, other) -> Self:
         return self._binary("add", other, reverse=True)
 
-    def __sub__(self, other):
+    def __sub__(self, other) -> Self:
         return self._binary("sub", other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other) -> Self:
         return self._binary("sub", other, reverse=True)
 
-    def __mul__(self, other):
+    def __mul__(self, other) -> Self:
         return self._binary("mul", other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other) -> Self:
         return self._binary("mul", other, reverse=True)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other) -> Self:
         return self._binary("div", other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other) -> Self:
         return self._binary("div", other, reverse=True)
 
-    def __pow__(self, other):
+    def __pow__(self, other) -> Self:
         return self._binary("pow", other)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other) -> Self:
         return self._binary("pow", other, reverse=True)
 
-    def __neg__(self):
+    def __neg__(self) -> Self:
         return self._unary("neg")
 
-    def __pos__(self):
+    def __pos__(self) -> Self:
         return self
 
-    def __abs__(self):
+    def __abs__(self) -> Self:
         return self._unary("abs")
 
-    def __matmul__(self, other):
+    def __matmul__(self, other) -> Self:
         return self.matmul(other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other) -> Self:
         return self._constant(other).matmul(self)
 
     neg = __neg__  # add/sub/mul/div, with PyTorch's keyword arguments: _ops_math.MathOps
 
-    def pow(self, exponent):
+    def pow(self, exponent) -> Self:
         return self._binary("pow", exponent)
 
-    def maximum(self, other):
+    def maximum(self, other) -> Self:
         return self._binary("maximum", other)
 
-    def minimum(self, other):
+    def minimum(self, other) -> Self:
         return self._binary("minimum", other)
 
     # comparisons: tensors of bool, never part of the graph
-    def __lt__(self, other):
+    def __lt__(self, other) -> Self:
         return self._compare(np.less, other)
 
-    def __le__(self, other):
+    def __le__(self, other) -> Self:
         return self._compare(np.less_equal, other)
 
-    def __gt__(self, other):
+    def __gt__(self, other) -> Self:
         return self._compare(np.greater, other)
 
-    def __ge__(self, other):
+    def __ge__(self, other) -> Self:
         return self._compare(np.greater_equal, other)
 
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other) -> Self:  # type: ignore[override]
         return self._compare(np.equal, other)
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other) -> Self:  # type: ignore[override]
         return self._compare(np.not_equal, other)
 
     __hash__ = object.__hash__
 
-    def eq(self, other):
+    def eq(self, other) -> Self:
         return self == other
 
     # ------------------------------------------------------------ elementwise math
-    def exp(self):
+    def exp(self) -> Self:
         return self._unary("exp")
 
-    def log(self):
+    def log(self) -> Self:
         return self._unary("log")
 
-    def sqrt(self):
+    def sqrt(self) -> Self:
         return self._unary("sqrt")
 
-    def abs(self):
+    def abs(self) -> Self:
         return self._unary("abs")
 
-    def sin(self):
+    def sin(self) -> Self:
         return self._unary("sin")
 
-    def cos(self):
+    def cos(self) -> Self:
         return self._unary("cos")
 
-    def tanh(self):
+    def tanh(self) -> Self:
         return self._unary("tanh")
 
-    def sigmoid(self):
+    def sigmoid(self) -> Self:
         return self._unary("sigmoid")
 
-    def relu(self):
+    def relu(self) -> Self:
         return self._unary("relu")
 
-    def square(self):
+    def square(self) -> Self:
         return self * self
 
-    def rsqrt(self):
+    def rsqrt(self) -> Self:
         return 1 / self.sqrt()
 
-    def clamp(self, min=None, max=None):  # noqa: A002 - torch's argument names
+    def clamp(self, min=None, max=None) -> Self:  # noqa: A002 - torch's argument names
         """Limit to [min, max]; a bound may be a number or a tensor (which then gets gradients).
 
         Where the input lies outside a tensor bound, the result is that bound and the
@@ -471,20 +477,20 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             out = type(self)._where(np.asarray((out > hi)._data), hi, out)
         return out
 
-    def clip(self, min=None, max=None):  # noqa: A002 - torch's argument names
+    def clip(self, min=None, max=None) -> Self:  # noqa: A002 - torch's argument names
         return self.clamp(min, max)
 
     # ------------------------------------------------------------ reductions
-    def _reduce_dims(self, dim) -> tuple[int, ...] | None:
+    def _reduce_dims(self, dim) -> tuple[builtins.int, ...] | None:
         """The dims a reduction sums over; None (all) for ``dim=None``, ``dim=()`` (as PyTorch) and 0-d."""
         dims = normalize_dims(dim, self.ndim)
         return dims if dims and self.ndim else None
 
-    def _count(self, dims: tuple[int, ...] | None) -> int:
+    def _count(self, dims: tuple[builtins.int, ...] | None) -> builtins.int:
         """How many elements each output element of a reduction over ``dims`` combines."""
         return self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
 
-    def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
+    def sum(self, dim=None, keepdim: builtins.bool = False, *, dtype=None, axis=None) -> Self:
         """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch.
 
         Integers and bools sum to int64 unless ``dtype`` says otherwise, as in PyTorch.
@@ -494,7 +500,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         x = self if dtype is None else self.to(dtype)
         return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
+    def mean(self, dim=None, keepdim: builtins.bool = False, *, dtype=None, axis=None) -> Self:
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
         if dtype is not None:
             if not _dtype.is_floating(_dtype.as_dtype(dtype)):
@@ -512,7 +518,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         total = self._sum(dims, keepdim)
         return total / count if count else total * math.nan
 
-    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction: int = 1, axis=None):
+    def var(
+        self, dim=None, unbiased=None, keepdim: builtins.bool = False, *,
+        correction: builtins.int = 1, axis=None,
+    ) -> Self:
         """Variance with Bessel's correction by default (``correction=1``), as PyTorch.
 
         PyTorch's overloads: ``var(unbiased)`` and ``var(dim, unbiased, keepdim)`` (a bool after
@@ -532,7 +541,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         centred = self - self.mean(dim=dims, keepdim=True)
         return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
 
-    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction: int = 1, axis=None):
+    def std(
+        self, dim=None, unbiased=None, keepdim: builtins.bool = False, *,
+        correction: builtins.int = 1, axis=None,
+    ) -> Self:
         """Square root of ``var`` (same arguments); where it is 0 the gradient is 0, as in PyTorch."""
         if isinstance(dim, bool):
             dim, unbiased = None, dim
@@ -546,7 +558,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         safe = where(zero, self._constant(np.ones(zero.shape, variance.dtype)), variance)
         return where(zero, self._constant(np.zeros(zero.shape, variance.dtype)), safe.sqrt())
 
-    def _check_nonempty(self, op: str, dims: tuple[int, ...] | None) -> None:
+    def _check_nonempty(self, op: str, dims: tuple[builtins.int, ...] | None) -> None:
         """max/min/amax/amin/argmax have no value over no elements: PyTorch's errors."""
         if dims is None:
             if self.numel() == 0:
@@ -561,7 +573,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                     f"{op}(): Expected reduction dim {d} to have non-zero size (shape {tuple(self.shape)})."
                 )
 
-    def _max_or_min(self, dim, keepdim: bool, minimum: bool):
+    def _max_or_min(self, dim, keepdim: builtins.bool, minimum: builtins.bool) -> Self | MaxResult:
         name = "min" if minimum else "max"
         if dim is None:
             self._check_nonempty(name, None)
@@ -577,7 +589,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             index = np.expand_dims(index, d)
         return MaxResult(values, self._constant(index.astype(np.int64)))
 
-    def max(self, dim=None, keepdim: bool = False, *, axis=None):
+    def max(self, dim=None, keepdim: builtins.bool = False, *, axis=None) -> Self | MaxResult:
         """Max of all elements, or ``(values, indices)`` along ``dim``; a tensor argument: elementwise.
 
         Over all elements, tied maxima share the gradient (NaNs win, as in PyTorch); along
@@ -587,12 +599,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return self.maximum(dim)
         return self._max_or_min(axis if dim is None else dim, keepdim, minimum=False)
 
-    def min(self, dim=None, keepdim: bool = False, *, axis=None):
+    def min(self, dim=None, keepdim: builtins.bool = False, *, axis=None) -> Self | MaxResult:
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
         return self._max_or_min(axis if dim is None else dim, keepdim, minimum=True)
 
-    def amax(self, dim=(), keepdim: bool = False):
+    def amax(self, dim=(), keepdim: builtins.bool = False) -> Self:
         """Max over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly.
 
         Example:
@@ -605,19 +617,19 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         self._check_nonempty("amax", dims)
         return self._amax(dims, keepdim, False)
 
-    def amin(self, dim=(), keepdim: bool = False):
+    def amin(self, dim=(), keepdim: builtins.bool = False) -> Self:
         """Min over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
         dims = self._reduce_dims(dim)
         self._check_nonempty("amin", dims)
         return self._amax(dims, keepdim, True)
 
-    def argmax(self, dim=None, keepdim: bool = False):
+    def argmax(self, dim=None, keepdim: builtins.bool = False) -> Self:
         return self._arg(np.argmax, dim, keepdim)
 
-    def argmin(self, dim=None, keepdim: bool = False):
+    def argmin(self, dim=None, keepdim: builtins.bool = False) -> Self:
         return self._arg(np.argmin, dim, keepdim)
 
-    def _arg(self, pick, dim, keepdim):
+    def _arg(self, pick, dim, keepdim) -> Self:
         if _anomaly.enabled:
             _anomaly.note(f"{pick.__name__}() (not differentiable: integer indices)", (self,))
         data = self._data
@@ -631,22 +643,22 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         index = pick(data, axis=d)
         return self._constant((np.expand_dims(index, d) if keepdim else index).astype(np.int64))
 
-    def _numpy_axes(self, dim) -> tuple[int, ...] | None:
+    def _numpy_axes(self, dim) -> tuple[builtins.int, ...] | None:
         """``dim`` as numpy axes (``()``: none); a 0-d tensor's dim 0 / -1 is the tensor itself."""
         axes = normalize_dims(dim, self.ndim)
         return axes if self.ndim else None
 
-    def all(self, dim=None, keepdim: bool = False, *, axis=None):
+    def all(self, dim=None, keepdim: builtins.bool = False, *, axis=None) -> Self:
         """True where every element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
         return self._constant(np.asarray(np.all(self._data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
-    def any(self, dim=None, keepdim: bool = False, *, axis=None):
+    def any(self, dim=None, keepdim: builtins.bool = False, *, axis=None) -> Self:
         """True where some element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
         return self._constant(np.asarray(np.any(self._data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
-    def logsumexp(self, dim, keepdim: bool = False):
+    def logsumexp(self, dim, keepdim: builtins.bool = False) -> Self:
         """``log(sum(exp(x)))`` over ``dim`` (an int or a tuple), without overflow.
 
         Shifted by the max along ``dim`` where it is finite (0 elsewhere, as PyTorch), so
@@ -668,7 +680,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         total = (self - self._constant(shift)).exp()._sum(dims, keepdim)
         return total.log() + self._constant(shift.reshape(total.shape))
 
-    def nansum(self, dim=None, keepdim: bool = False, *, dtype=None):
+    def nansum(self, dim=None, keepdim: builtins.bool = False, *, dtype=None) -> Self:
         """``sum`` with NaNs counted as 0 (their gradient is 0)."""
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind == "f":
@@ -677,7 +689,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                 x = type(x)._where(nan, x._constant(np.zeros(nan.shape, x.dtype)), x)
         return x.sum(dim, keepdim)
 
-    def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None):
+    def nanmean(self, dim=None, keepdim: builtins.bool = False, *, dtype=None) -> Self:
         """``mean`` of the elements that are not NaN."""
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind != "f":
@@ -685,14 +697,14 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         present = x._constant((~np.isnan(np.asarray(x._data))).astype(x.dtype))
         return x.nansum(dim, keepdim) / present.sum(dim, keepdim)
 
-    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+    def norm(self, p="fro", dim=None, keepdim: builtins.bool = False, dtype=None) -> Self:
         """The ``p``-norm over ``dim`` (all elements by default), as ``torch.norm`` (see ``_ops_norm``)."""
         from ._ops_norm import norm
 
         return norm(self, p, dim, keepdim, dtype)
 
     # ------------------------------------------------------------ softmax family
-    def softmax(self, dim: int):
+    def softmax(self, dim: builtins.int) -> Self:
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)._softmax(0).reshape(())
@@ -700,7 +712,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return self * 1.0
         return self._softmax(d)
 
-    def log_softmax(self, dim: int):
+    def log_softmax(self, dim: builtins.int) -> Self:
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)._log_softmax(0).reshape(())
@@ -709,7 +721,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._log_softmax(d)
 
     # ------------------------------------------------------------ shape
-    def reshape(self, *shape):
+    def reshape(self, *shape) -> Self:
         shape = parse_shape(shape)
         n = self.numel()
         if shape.count(-1) > 1:
@@ -731,13 +743,13 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
     view = reshape
 
-    def view_as(self, other):
+    def view_as(self, other) -> Self:
         return self.reshape(other.shape)
 
-    def reshape_as(self, other):
+    def reshape_as(self, other) -> Self:
         return self.reshape(other.shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Self:
         if self.ndim == 0:
             return self.reshape(1)
         s = normalize_dim(start_dim, self.ndim)
@@ -747,19 +759,19 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         shape = tuple(self.shape)
         return self.reshape(shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim=None) -> Self:
         shape = tuple(self.shape)
         if dim is None:
             return self.reshape(tuple(n for n in shape if n != 1))
         dims = normalize_dims(dim, self.ndim) or ()
         return self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
 
-    def unsqueeze(self, dim: int):
+    def unsqueeze(self, dim: builtins.int) -> Self:
         d = normalize_dim(dim, self.ndim + 1)
         shape = tuple(self.shape)
         return self.reshape(shape[:d] + (1,) + shape[d:])
 
-    def permute(self, *dims):
+    def permute(self, *dims) -> Self:
         dims = parse_shape(dims)
         if len(dims) != self.ndim:
             raise ValueError(
@@ -771,26 +783,26 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             raise ValueError(f"permute: dims {dims} repeat a dimension")
         return self._permute(axes)
 
-    def transpose(self, dim0: int, dim1: int):
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Self:
         axes = list(range(self.ndim))
         a, b = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
         axes[a], axes[b] = axes[b], axes[a]
         return self._permute(tuple(axes))
 
-    def t(self):
+    def t(self) -> Self:
         if self.ndim > 2:
             raise ValueError(f"t() expects a tensor with <= 2 dims, got shape {tuple(self.shape)}")
         return self.transpose(0, 1) if self.ndim == 2 else self
 
     @property
-    def T(self):
+    def T(self) -> Self:
         return self._permute(tuple(reversed(range(self.ndim))))
 
     @property
-    def mT(self):
+    def mT(self) -> Self:
         return self.transpose(-2, -1)
 
-    def expand(self, *sizes):
+    def expand(self, *sizes) -> Self:
         sizes = parse_shape(sizes)
         shape = tuple(self.shape)
         if len(sizes) < len(shape):
@@ -798,7 +810,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                 f"expand: the number of sizes {sizes} must be >= the tensor's dims {shape}"
             )
         lead = len(sizes) - len(shape)
-        target = []
+        target: list[builtins.int] = []
         for i, n in enumerate(sizes):
             old = shape[i - lead] if i >= lead else None
             if n == -1:
@@ -811,17 +823,16 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                     f"be expanded to {n} (target {sizes})"
                 )
             target.append(n)
-        target = tuple(target)
-        return self if target == shape else self._expand(target)
+        return self if tuple(target) == shape else self._expand(tuple(target))
 
-    def expand_as(self, other):
+    def expand_as(self, other) -> Self:
         return self.expand(*other.shape)
 
-    def contiguous(self):
+    def contiguous(self) -> Self:
         return self
 
     # ------------------------------------------------------------ linear algebra
-    def matmul(self, other):
+    def matmul(self, other) -> Self:
         other = self._constant(other) if not isinstance(other, TensorBase) else other
         if type(other)._location is not type(self)._location:
             raise _device.mismatch("matmul", self, other)
