@@ -33,11 +33,16 @@ class OpsBase:
 
     if TYPE_CHECKING:
         # ---- attributes every engine's Tensor has
-        _data: np.ndarray  # the values as a numpy array (micro: a property over its Values)
         grad: Any  # this engine's Tensor, or None
         grad_fn: Any  # the engine's graph node (vector ``Node``, micro ``Record``), or None
         _engine: Any  # the engine's module (``mytorch.vector``, ``mytorch.micro``)
 
+        def __init__(self, data: Any, requires_grad: builtins.bool = False, dtype: Any = None) -> None: ...
+
+        @property
+        def _data(self) -> np.ndarray: ...  # the values (vector: a slot; micro: a property over its Values)
+        @_data.setter
+        def _data(self, new: np.ndarray) -> None: ...
         @property
         def shape(self) -> tuple[builtins.int, ...]: ...
         @property
