@@ -17,7 +17,9 @@ import mytorch
 
 from ._checks import check_tensor, full, shape_str
 
-_NUMPY_MODES: dict[str, Literal["reflect", "edge", "wrap"]] = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_NUMPY_MODES: dict[str, Literal["reflect", "edge", "wrap"]] = {
+    "reflect": "reflect", "replicate": "edge", "circular": "wrap",
+}
 
 
 def _pairs(input: Any, pad: Sequence[int]) -> list[tuple[int, int, int]]:
