@@ -24,7 +24,9 @@ from . import autograd, fused  # noqa: F401
 from .tensor import Tensor
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: builtins.bool = False, *, device: Any = None) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, requires_grad: builtins.bool = False, *, device: Any = None
+) -> Tensor:
     """Make a tensor from data (copied). Python floats take the default dtype.
 
     Example:
