@@ -255,8 +255,11 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """The engine this tensor lives on: ``device(type='cpu')`` (vector) or ``device(type='micro')``."""
         return type(self)._location
 
-    def _to_engine(self, where: _device.device) -> TensorBase:
-        """A copy of this tensor on another engine (``to("micro")``): no history crosses engines."""
+    def _to_engine(self, where: _device.device) -> Any:
+        """A copy of this tensor on another engine (``to("micro")``): no history crosses engines.
+
+        Typed ``Any``: it is the other engine's Tensor class, not ``Self``.
+        """
         if self.requires_grad and _graph.is_grad_enabled():
             raise RuntimeError(
                 f"Tensor.to({str(where)!r}): this {str(self.device)} tensor requires grad, and gradients "
