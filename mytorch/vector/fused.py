@@ -114,7 +114,7 @@ def _conv(nd: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any
 
 
 def _whole_windows(input: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,  # noqa: A002
-                   dilation: Any = 1) -> tuple[int, int] | None:
+                   dilation: Any = 1) -> tuple[int, ...] | None:
     """The kernel when pooling is non-overlapping (stride == kernel, no padding), else None."""
     if not _same_float(input) or input.ndim != 4:
         return None
@@ -249,7 +249,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     if kind == "f":
         if target.requires_grad or t.dtype != x.dtype or t.shape != x.shape:
             return NotImplemented
-        may_ignore = False
+        may_ignore: bool | None = False
     elif kind in "iu" and t.shape == (x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()):
         may_ignore = _ignored_targets(t, classes, int(ignore_index))
         if may_ignore is None:
