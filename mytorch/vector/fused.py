@@ -114,7 +114,7 @@ def _conv(nd: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any
 
 
 def _whole_windows(input: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,  # noqa: A002
-                   dilation: Any = 1) -> tuple[int, ...] | None:
+                   dilation: Any = 1) -> tuple[int, int] | None:
     """The kernel when pooling is non-overlapping (stride == kernel, no padding), else None."""
     if not _same_float(input) or input.ndim != 4:
         return None
@@ -129,7 +129,7 @@ def _whole_windows(input: Any, kernel_size: Any, stride: Any, padding: Any, ceil
         return None
     if ceil_mode and (h % kernel[0] or w % kernel[1]):
         return None  # ceil_mode would add a partial window
-    return kernel
+    return kernel[0], kernel[1]  # _ints gave two
 
 
 # --------------------------------------------------------------- public API
