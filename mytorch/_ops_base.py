@@ -17,13 +17,16 @@ Example:
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from typing import Self
 
     import numpy as np
+
+#: A ``dim`` argument: one dim, several, or None (all of them).
+Dims = int | Sequence[int] | None
 
 
 class OpsBase:

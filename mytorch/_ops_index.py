@@ -253,7 +253,7 @@ class IndexOps(OpsBase):
 
     def scatter_(
         self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None
-    ):
+    ) -> Self:
         return self.copy_(self.scatter(dim, index, src, value=value, reduce=reduce))
 
     def _added_at(self, positions: tuple, values: Any) -> Self:

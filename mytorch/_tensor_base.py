@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 
 from . import _anomaly, _device, _dtype, _graph, _promotion
+from ._ops_base import Dims
 from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
@@ -32,7 +33,7 @@ from ._ops_scan import ScanOps
 from ._ops_shape import ShapeOps
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Self
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -293,18 +294,18 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def bool(self) -> Self:
         return self.to(np.dtype("bool"))
 
-    def type_as(self, other) -> Self:
+    def type_as(self, other: Any) -> Self:
         return self.to(other.dtype)
 
     # ------------------------------------------------------------ in-place fills (via ``__setitem__``)
-    def fill_(self, value) -> Self:
+    def fill_(self, value: Any) -> Self:
         self[...] = value
         return self
 
     def zero_(self) -> Self:
         return self.fill_(0)
 
-    def copy_(self, src) -> Self:
+    def copy_(self, src: Any) -> Self:
         src = self._constant(src)
         broadcast_shapes("copy_", tuple(self.shape), tuple(src.shape))
         self[...] = src
@@ -329,47 +330,47 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             self[...] = values
         return self
 
-    def __iadd__(self, other) -> Self:
+    def __iadd__(self, other: Any) -> Self:
         return self.add_(other)
 
-    def __isub__(self, other) -> Self:
+    def __isub__(self, other: Any) -> Self:
         return self.sub_(other)
 
-    def __imul__(self, other) -> Self:
+    def __imul__(self, other: Any) -> Self:
         return self.mul_(other)
 
-    def __itruediv__(self, other) -> Self:
+    def __itruediv__(self, other: Any) -> Self:
         return self.div_(other)
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, other) -> Self:
+    def __add__(self, other: Any) -> Self:
         return self._binary("add", other)
 
-    def __radd__(self, other) -> Self:
+    def __radd__(self, other: Any) -> Self:
         return self._binary("add", other, reverse=True)
 
-    def __sub__(self, other) -> Self:
+    def __sub__(self, other: Any) -> Self:
         return self._binary("sub", other)
 
-    def __rsub__(self, other) -> Self:
+    def __rsub__(self, other: Any) -> Self:
         return self._binary("sub", other, reverse=True)
 
-    def __mul__(self, other) -> Self:
+    def __mul__(self, other: Any) -> Self:
         return self._binary("mul", other)
 
-    def __rmul__(self, other) -> Self:
+    def __rmul__(self, other: Any) -> Self:
         return self._binary("mul", other, reverse=True)
 
-    def __truediv__(self, other) -> Self:
+    def __truediv__(self, other: Any) -> Self:
         return self._binary("div", other)
 
-    def __rtruediv__(self, other) -> Self:
+    def __rtruediv__(self, other: Any) -> Self:
         return self._binary("div", other, reverse=True)
 
-    def __pow__(self, other) -> Self:
+    def __pow__(self, other: Any) -> Self:
         return self._binary("pow", other)
 
-    def __rpow__(self, other) -> Self:
+    def __rpow__(self, other: Any) -> Self:
         return self._binary("pow", other, reverse=True)
 
     def __neg__(self) -> Self:
@@ -381,45 +382,45 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def __abs__(self) -> Self:
         return self._unary("abs")
 
-    def __matmul__(self, other) -> Self:
+    def __matmul__(self, other: Any) -> Self:
         return self.matmul(other)
 
-    def __rmatmul__(self, other) -> Self:
+    def __rmatmul__(self, other: Any) -> Self:
         return self._constant(other).matmul(self)
 
     neg = __neg__  # add/sub/mul/div, with PyTorch's keyword arguments: _ops_math.MathOps
 
-    def pow(self, exponent) -> Self:
+    def pow(self, exponent: Any) -> Self:
         return self._binary("pow", exponent)
 
-    def maximum(self, other) -> Self:
+    def maximum(self, other: Any) -> Self:
         return self._binary("maximum", other)
 
-    def minimum(self, other) -> Self:
+    def minimum(self, other: Any) -> Self:
         return self._binary("minimum", other)
 
     # comparisons: tensors of bool, never part of the graph
-    def __lt__(self, other) -> Self:
+    def __lt__(self, other: Any) -> Self:
         return self._compare(np.less, other)
 
-    def __le__(self, other) -> Self:
+    def __le__(self, other: Any) -> Self:
         return self._compare(np.less_equal, other)
 
-    def __gt__(self, other) -> Self:
+    def __gt__(self, other: Any) -> Self:
         return self._compare(np.greater, other)
 
-    def __ge__(self, other) -> Self:
+    def __ge__(self, other: Any) -> Self:
         return self._compare(np.greater_equal, other)
 
-    def __eq__(self, other) -> Self:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Self:  # type: ignore[override]
         return self._compare(np.equal, other)
 
-    def __ne__(self, other) -> Self:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Self:  # type: ignore[override]
         return self._compare(np.not_equal, other)
 
     __hash__ = object.__hash__
 
-    def eq(self, other) -> Self:
+    def eq(self, other: Any) -> Self:
         return self == other
 
     # ------------------------------------------------------------ elementwise math
@@ -456,7 +457,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def rsqrt(self) -> Self:
         return 1 / self.sqrt()
 
-    def clamp(self, min=None, max=None) -> Self:  # noqa: A002 - torch's argument names
+    def clamp(self, min: Any = None, max: Any = None) -> Self:  # noqa: A002 - torch's argument names
         """Limit to [min, max]; a bound may be a number or a tensor (which then gets gradients).
 
         Where the input lies outside a tensor bound, the result is that bound and the
@@ -480,11 +481,11 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             out = type(self)._where(np.asarray((out > hi)._data), hi, out)
         return out
 
-    def clip(self, min=None, max=None) -> Self:  # noqa: A002 - torch's argument names
+    def clip(self, min: Any = None, max: Any = None) -> Self:  # noqa: A002 - torch's argument names
         return self.clamp(min, max)
 
     # ------------------------------------------------------------ reductions
-    def _reduce_dims(self, dim) -> tuple[builtins.int, ...] | None:
+    def _reduce_dims(self, dim: Dims) -> tuple[builtins.int, ...] | None:
         """The dims a reduction sums over; None (all) for ``dim=None``, ``dim=()`` (as PyTorch) and 0-d."""
         dims = normalize_dims(dim, self.ndim)
         return dims if dims and self.ndim else None
@@ -493,7 +494,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """How many elements each output element of a reduction over ``dims`` combines."""
         return self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
 
-    def sum(self, dim=None, keepdim: builtins.bool = False, *, dtype=None, axis=None) -> Self:
+    def sum(
+        self, dim: Dims = None, keepdim: builtins.bool = False, *, dtype: Any = None, axis: Dims = None
+    ) -> Self:
         """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch.
 
         Integers and bools sum to int64 unless ``dtype`` says otherwise, as in PyTorch.
@@ -503,7 +506,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         x = self if dtype is None else self.to(dtype)
         return x._sum(x._reduce_dims(axis if dim is None else dim), keepdim)
 
-    def mean(self, dim=None, keepdim: builtins.bool = False, *, dtype=None, axis=None) -> Self:
+    def mean(
+        self, dim: Dims = None, keepdim: builtins.bool = False, *, dtype: Any = None, axis: Dims = None
+    ) -> Self:
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
         if dtype is not None:
             if not _dtype.is_floating(_dtype.as_dtype(dtype)):
@@ -522,8 +527,8 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return total / count if count else total * math.nan
 
     def var(
-        self, dim=None, unbiased=None, keepdim: builtins.bool = False, *,
-        correction: builtins.int = 1, axis=None,
+        self, dim: Dims = None, unbiased: builtins.bool | None = None, keepdim: builtins.bool = False, *,
+        correction: builtins.int = 1, axis: Dims = None,
     ) -> Self:
         """Variance with Bessel's correction by default (``correction=1``), as PyTorch.
 
@@ -545,8 +550,8 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return (centred * centred)._sum(dims, keepdim) / max(count - correction, 0)
 
     def std(
-        self, dim=None, unbiased=None, keepdim: builtins.bool = False, *,
-        correction: builtins.int = 1, axis=None,
+        self, dim: Dims = None, unbiased: builtins.bool | None = None, keepdim: builtins.bool = False, *,
+        correction: builtins.int = 1, axis: Dims = None,
     ) -> Self:
         """Square root of ``var`` (same arguments); where it is 0 the gradient is 0, as in PyTorch."""
         if isinstance(dim, bool):
@@ -576,7 +581,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                     f"{op}(): Expected reduction dim {d} to have non-zero size (shape {tuple(self.shape)})."
                 )
 
-    def _max_or_min(self, dim, keepdim: builtins.bool, minimum: builtins.bool) -> Self | MaxResult:
+    def _max_or_min(
+        self, dim: builtins.int | None, keepdim: builtins.bool, minimum: builtins.bool
+    ) -> Self | MaxResult:
         name = "min" if minimum else "max"
         if dim is None:
             self._check_nonempty(name, None)
@@ -592,7 +599,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             index = np.expand_dims(index, d)
         return MaxResult(values, self._constant(index.astype(np.int64)))
 
-    def max(self, dim=None, keepdim: builtins.bool = False, *, axis=None) -> Self | MaxResult:
+    def max(
+        self, dim: Any = None, keepdim: builtins.bool = False, *, axis: builtins.int | None = None
+    ) -> Self | MaxResult:
         """Max of all elements, or ``(values, indices)`` along ``dim``; a tensor argument: elementwise.
 
         Over all elements, tied maxima share the gradient (NaNs win, as in PyTorch); along
@@ -602,12 +611,14 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return self.maximum(dim)
         return self._max_or_min(axis if dim is None else dim, keepdim, minimum=False)
 
-    def min(self, dim=None, keepdim: builtins.bool = False, *, axis=None) -> Self | MaxResult:
+    def min(
+        self, dim: Any = None, keepdim: builtins.bool = False, *, axis: builtins.int | None = None
+    ) -> Self | MaxResult:
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
         return self._max_or_min(axis if dim is None else dim, keepdim, minimum=True)
 
-    def amax(self, dim=(), keepdim: builtins.bool = False) -> Self:
+    def amax(self, dim: Dims = (), keepdim: builtins.bool = False) -> Self:
         """Max over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly.
 
         Example:
@@ -620,19 +631,19 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         self._check_nonempty("amax", dims)
         return self._amax(dims, keepdim, False)
 
-    def amin(self, dim=(), keepdim: builtins.bool = False) -> Self:
+    def amin(self, dim: Dims = (), keepdim: builtins.bool = False) -> Self:
         """Min over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
         dims = self._reduce_dims(dim)
         self._check_nonempty("amin", dims)
         return self._amax(dims, keepdim, True)
 
-    def argmax(self, dim=None, keepdim: builtins.bool = False) -> Self:
+    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Self:
         return self._arg(np.argmax, dim, keepdim)
 
-    def argmin(self, dim=None, keepdim: builtins.bool = False) -> Self:
+    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Self:
         return self._arg(np.argmin, dim, keepdim)
 
-    def _arg(self, pick, dim, keepdim) -> Self:
+    def _arg(self, pick: Callable[..., Any], dim: builtins.int | None, keepdim: builtins.bool) -> Self:
         if _anomaly.enabled:
             _anomaly.note(f"{pick.__name__}() (not differentiable: integer indices)", (self,))
         data = self._data
@@ -646,22 +657,22 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         index = pick(data, axis=d)
         return self._constant((np.expand_dims(index, d) if keepdim else index).astype(np.int64))
 
-    def _numpy_axes(self, dim) -> tuple[builtins.int, ...] | None:
+    def _numpy_axes(self, dim: Dims) -> tuple[builtins.int, ...] | None:
         """``dim`` as numpy axes (``()``: none); a 0-d tensor's dim 0 / -1 is the tensor itself."""
         axes = normalize_dims(dim, self.ndim)
         return axes if self.ndim else None
 
-    def all(self, dim=None, keepdim: builtins.bool = False, *, axis=None) -> Self:
+    def all(self, dim: Dims = None, keepdim: builtins.bool = False, *, axis: Dims = None) -> Self:
         """True where every element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
         return self._constant(np.asarray(np.all(self._data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
-    def any(self, dim=None, keepdim: builtins.bool = False, *, axis=None) -> Self:
+    def any(self, dim: Dims = None, keepdim: builtins.bool = False, *, axis: Dims = None) -> Self:
         """True where some element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
         return self._constant(np.asarray(np.any(self._data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
-    def logsumexp(self, dim, keepdim: builtins.bool = False) -> Self:
+    def logsumexp(self, dim: Dims, keepdim: builtins.bool = False) -> Self:
         """``log(sum(exp(x)))`` over ``dim`` (an int or a tuple), without overflow.
 
         Shifted by the max along ``dim`` where it is finite (0 elsewhere, as PyTorch), so
@@ -683,7 +694,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         total = (self - self._constant(shift)).exp()._sum(dims, keepdim)
         return total.log() + self._constant(shift.reshape(total.shape))
 
-    def nansum(self, dim=None, keepdim: builtins.bool = False, *, dtype=None) -> Self:
+    def nansum(self, dim: Dims = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Self:
         """``sum`` with NaNs counted as 0 (their gradient is 0)."""
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind == "f":
@@ -692,7 +703,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                 x = type(x)._where(nan, x._constant(np.zeros(nan.shape, x.dtype)), x)
         return x.sum(dim, keepdim)
 
-    def nanmean(self, dim=None, keepdim: builtins.bool = False, *, dtype=None) -> Self:
+    def nanmean(self, dim: Dims = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Self:
         """``mean`` of the elements that are not NaN."""
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind != "f":
@@ -700,7 +711,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         present = x._constant((~np.isnan(np.asarray(x._data))).astype(x.dtype))
         return x.nansum(dim, keepdim) / present.sum(dim, keepdim)
 
-    def norm(self, p="fro", dim=None, keepdim: builtins.bool = False, dtype=None) -> Self:
+    def norm(
+        self, p: builtins.float | str = "fro", dim: Dims = None, keepdim: builtins.bool = False,
+        dtype: Any = None,
+    ) -> Self:
         """The ``p``-norm over ``dim`` (all elements by default), as ``torch.norm`` (see ``_ops_norm``)."""
         from ._ops_norm import norm
 
@@ -724,7 +738,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._log_softmax(d)
 
     # ------------------------------------------------------------ shape
-    def reshape(self, *shape) -> Self:
+    def reshape(self, *shape: Any) -> Self:
         shape = parse_shape(shape)
         n = self.numel()
         if shape.count(-1) > 1:
@@ -746,10 +760,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
     view = reshape
 
-    def view_as(self, other) -> Self:
+    def view_as(self, other: Any) -> Self:
         return self.reshape(other.shape)
 
-    def reshape_as(self, other) -> Self:
+    def reshape_as(self, other: Any) -> Self:
         return self.reshape(other.shape)
 
     def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Self:
@@ -762,7 +776,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         shape = tuple(self.shape)
         return self.reshape(shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
-    def squeeze(self, dim=None) -> Self:
+    def squeeze(self, dim: Dims = None) -> Self:
         shape = tuple(self.shape)
         if dim is None:
             return self.reshape(tuple(n for n in shape if n != 1))
@@ -774,7 +788,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         shape = tuple(self.shape)
         return self.reshape(shape[:d] + (1,) + shape[d:])
 
-    def permute(self, *dims) -> Self:
+    def permute(self, *dims: Any) -> Self:
         dims = parse_shape(dims)
         if len(dims) != self.ndim:
             raise ValueError(
@@ -805,7 +819,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def mT(self) -> Self:
         return self.transpose(-2, -1)
 
-    def expand(self, *sizes) -> Self:
+    def expand(self, *sizes: Any) -> Self:
         sizes = parse_shape(sizes)
         shape = tuple(self.shape)
         if len(sizes) < len(shape):
@@ -828,14 +842,14 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             target.append(n)
         return self if tuple(target) == shape else self._expand(tuple(target))
 
-    def expand_as(self, other) -> Self:
+    def expand_as(self, other: Any) -> Self:
         return self.expand(*other.shape)
 
     def contiguous(self) -> Self:
         return self
 
     # ------------------------------------------------------------ linear algebra
-    def matmul(self, other) -> Self:
+    def matmul(self, other: Any) -> Self:
         other = self._constant(other) if not isinstance(other, TensorBase) else other
         if type(other)._location is not type(self)._location:
             raise _device.mismatch("matmul", self, other)
