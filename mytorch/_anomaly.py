@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+import types
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def on_change(listener: Callable[[bool], None]) -> None:
 
 def remember_forward(seq: Any) -> None:
     """Record the current stack (outside this module) as the forward call of node ``seq``."""
-    frame = sys._getframe(2)
+    frame: types.FrameType | None = sys._getframe(2)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
         frame = frame.f_back  # start at the user's line: the engine's own frames say nothing
     stack = traceback.StackSummary.extract(traceback.walk_stack(frame), limit=40, lookup_lines=False)
@@ -170,7 +171,7 @@ def cuts() -> list[Cut]:
 
 
 def _user_frame() -> Any:
-    frame = sys._getframe(2)
+    frame: types.FrameType | None = sys._getframe(2)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
         frame = frame.f_back
     return frame

@@ -50,7 +50,7 @@ def _on_device(factory: Callable[..., Any]) -> Callable[..., Any]:
 class EngineAPI(MoreAPI):  # module functions of the _ops_* methods: _api_more.py
     """The creation and math functions of one engine (``tensor_cls``, ``tensor``)."""
 
-    def __init__(self, tensor_cls: type, tensor: Callable[..., Any]) -> None:
+    def __init__(self, tensor_cls: type[TensorBase], tensor: Callable[..., Any]) -> None:
         self.Tensor = tensor_cls
         self.tensor = tensor  # the engine's public ``tensor`` (it follows device=)
 

@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _METHODS = """
 add sub subtract mul multiply div divide true_divide floor_divide remainder fmod copysign reciprocal
@@ -42,6 +42,9 @@ def _forward(name: str) -> Callable[..., Any]:
 
 class MoreAPI:
     """Module functions forwarding to Tensor methods (see module docstring)."""
+
+    if TYPE_CHECKING:
+        def _t(self, x: Any) -> Any: ...  # ``x`` as a tensor of this engine (``EngineAPI._t``)
 
     def negative(self, input: Any) -> Any:  # noqa: A002
         return -self._t(input)

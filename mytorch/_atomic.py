@@ -51,7 +51,7 @@ def remove_stale_temporaries(folder: str | os.PathLike, prefix: str, suffix: str
     """
     ours = re.compile(re.escape(prefix) + r"(\d+)-[0-9a-f]+" + re.escape(suffix) + "$")
     legacy = re.compile(re.escape(prefix) + r"[A-Za-z0-9_]{8}" + re.escape(suffix) + "$")
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(folder)
     except OSError:
@@ -93,6 +93,7 @@ def atomic_write(path: str | os.PathLike, prefix: str, suffix: str) -> Iterator[
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     remove_stale_temporaries(folder, prefix, suffix)
+    tmp: str | None
     fd, tmp = create_temporary(folder, prefix, suffix)
     try:
         with os.fdopen(fd, "wb") as out:

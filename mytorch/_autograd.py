@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._tensor_base import TensorBase
 
 
 class FunctionCtx:
@@ -31,6 +34,10 @@ class FunctionCtx:
     saved_tensors: tuple = ()
     needs_input_grad: tuple = ()
     materialize_grads: bool = True
+    # set while recording (see ``Function.apply``)
+    _outputs: list[tuple[tuple[int, ...], Any]]  # each output's shape and dtype
+    _differentiable: list[int]  # the positions of the outputs that get gradients
+    _non_differentiable: set[int]  # ids of the outputs marked non-differentiable
 
     def save_for_backward(self, *tensors: Any) -> None:
         self.saved_tensors = tensors
@@ -116,7 +123,7 @@ class FunctionBase:
             raise TypeError(f"{cls.__name__}.forward must return a Tensor or a tuple of Tensors, got {kinds}")
         if not (is_grad_enabled() and any(ctx.needs_input_grad)):
             return out
-        skip = getattr(ctx, "_non_differentiable", set())
+        skip: set[int] = getattr(ctx, "_non_differentiable", set())
         ctx._outputs = [(tuple(o.shape), o.dtype) for o in outs]
         ctx._differentiable = [
             i for i, o in enumerate(outs) if id(o) not in skip and _dtype.is_floating(o.dtype)
@@ -156,9 +163,9 @@ class FunctionBase:
 
 
 def make_grad(
-    tensor_cls: type,
+    tensor_cls: type[TensorBase],
     seed_gradient: Callable[[Any, Any, bool], Any],
-    run_backward: Callable[..., list[Any]],
+    run_backward: Callable[..., Any],  # a list when given inputs (None without: into .grad)
     wrap_array: Callable[[Any, Any], Any],
 ) -> Callable[..., tuple[Any, ...]]:
     """Build an engine's ``grad`` from its gradient seeding, backward pass and array wrapper.

@@ -48,6 +48,10 @@ class device:  # noqa: N801 - torch.device
     """
 
     __slots__ = ("type", "index", "_tokens", "_exact")
+    type: str
+    index: int | None
+    _tokens: list[contextvars.Token[device | None]]  # one per ``with device(...)`` entered
+    _exact: bool
 
     def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
@@ -208,13 +212,15 @@ class home_device:
     """
 
     def __init__(self, where: device) -> None:
-        self.where, self.token = where, None
+        self.where = where
+        self.token: contextvars.Token[device] | None = None
 
     def __enter__(self) -> None:
         self.token = _home.set(self.where)
 
     def __exit__(self, *exc: Any) -> None:
-        _home.reset(self.token)
+        if self.token is not None:
+            _home.reset(self.token)
 
 
 def is_device(x: Any) -> bool:

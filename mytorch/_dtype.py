@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any, overload
+
 import numpy as np
 
 float16 = np.dtype("float16")
@@ -25,7 +27,7 @@ long = int64
 double = float64
 float = float32  # noqa: A001 - torch.float is float32
 
-_default = [float32]
+_default: list[np.dtype] = [float32]
 
 
 def set_default_dtype(dtype: np.dtype | type | str) -> None:
@@ -46,7 +48,11 @@ def is_floating(dtype: np.dtype) -> bool:
     return np.dtype(dtype).kind == "f"  # float16..float128 (cheaper than np.issubdtype)
 
 
-def as_dtype(dtype: object) -> np.dtype | None:
+@overload
+def as_dtype(dtype: None) -> None: ...
+@overload
+def as_dtype(dtype: Any) -> np.dtype: ...
+def as_dtype(dtype: Any) -> np.dtype | None:
     """Normalise a dtype argument (None stays None); error names the bad value."""
     if dtype is None:
         return None

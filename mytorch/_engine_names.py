@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import builtins
+
 from . import _random
 from ._device import accelerator, backends, cuda, device
 from ._dtype import (
@@ -49,7 +51,7 @@ short = int16
 half = float16
 
 
-def manual_seed(seed: int) -> None:
+def manual_seed(seed: builtins.int) -> None:
     """Seed the generator shared by both engines (``rand``, ``randn``, init, shuffling)."""
     _random.manual_seed(seed)
 

@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -53,12 +53,13 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from fresh entropy and return the new seed."""
-        new = int(np.random.SeedSequence().entropy % (2**63))
+        entropy = cast(int, np.random.SeedSequence().entropy)  # an int when no entropy is given
+        new = int(entropy % (2**63))
         self.manual_seed(new)
         return new
 
-    def get_state(self) -> dict:
-        return self._rng.bit_generator.state
+    def get_state(self) -> dict[str, Any]:
+        return dict(self._rng.bit_generator.state)  # the getter builds a fresh dict each call
 
     def set_state(self, state: dict) -> Generator:
         self._rng.bit_generator.state = state

@@ -82,7 +82,7 @@ def gradcheck(
         raise ValueError("gradcheck: no output requires grad")
     analytic = engine.autograd.grad(total, tensors, allow_unused=True)
 
-    worst = (0.0, None)
+    worst: tuple[float, Any] = (0.0, None)  # the largest excess error and where it is
     for pos, t, g in zip(positions, tensors, analytic):
         base = np.array(t._data, dtype=np.float64)
         g_arr = np.zeros_like(base) if g is None else np.asarray(g._data, np.float64)
@@ -96,7 +96,7 @@ def gradcheck(
             values[pos] = engine.tensor(minus, dtype=np.float64)
             f_minus = projected(values)
             numeric = (f_plus - f_minus) / (2 * eps)
-            err = _excess_error(g_arr[idx], numeric, atol, rtol)
+            err = _excess_error(float(g_arr[idx]), numeric, atol, rtol)
             if err > worst[0]:
                 worst = (err, (pos, idx, float(g_arr[idx]), numeric))
     if worst[1] is None:

@@ -29,14 +29,14 @@ from typing import Any
 from . import _device
 
 
-def _takes_device(cls: type) -> bool:
+def _takes_device(cls: type[Any]) -> bool:
     try:
         return "device" in inspect.signature(cls.__init__).parameters
     except (TypeError, ValueError):
         return False
 
 
-def homed_class(cls: type, home: _device.device, module: str) -> type:
+def homed_class(cls: type[Any], home: _device.device, module: str) -> type:
     """A subclass of ``cls`` whose constructor makes its tensors on ``home`` by default."""
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:

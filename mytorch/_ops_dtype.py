@@ -9,9 +9,14 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ._ops_base import OpsBase
+
+if TYPE_CHECKING:
+    from typing import Self
 
 _TYPE_NAMES = {
     "float16": "HalfTensor",
@@ -27,12 +32,12 @@ _TYPE_NAMES = {
 _BY_TYPE_NAME = {name: np.dtype(dtype) for dtype, name in _TYPE_NAMES.items()}
 
 
-class DtypeOps:
+class DtypeOps(OpsBase):
     """dtype methods of ``TensorBase``."""
 
     __slots__ = ()
 
-    def type(self, dtype: Any = None, non_blocking: bool = False):
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> str | Self:
         """PyTorch's type name (``'torch.FloatTensor'``) without an argument, else a cast to ``dtype``."""
         if dtype is None:
             return "torch." + _TYPE_NAMES.get(self.dtype.name, f"{self.dtype.name}Tensor")
@@ -44,14 +49,14 @@ class DtypeOps:
             raise TypeError(f"type(): invalid type {dtype!r}") from None
         return self.to(dtype)
 
-    def half(self):
+    def half(self) -> Self:
         return self.to(np.dtype("float16"))
 
-    def short(self):
+    def short(self) -> Self:
         return self.to(np.dtype("int16"))
 
-    def byte(self):
+    def byte(self) -> Self:
         return self.to(np.dtype("uint8"))
 
-    def char(self):
+    def char(self) -> Self:
         return self.to(np.dtype("int8"))

@@ -13,12 +13,16 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._grad_fn import recorded_as
+from ._ops_base import OpsBase
 from ._ops_math import as_numpy
+
+if TYPE_CHECKING:
+    from typing import Self
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
@@ -44,12 +48,14 @@ def check_range(op: str, index: np.ndarray, size: int, dim: int, allow_negative:
     return np.where(index < 0, index + size, index)
 
 
-class IndexOps:
+class IndexOps(OpsBase):
     """Index methods of ``TensorBase``."""
 
     __slots__ = ()
 
-    def _positions(self, op: str, dim: int, index: np.ndarray, src_shape: tuple[int, ...] | None = None):
+    def _positions(
+        self, op: str, dim: int, index: np.ndarray, src_shape: tuple[int, ...] | None = None
+    ) -> tuple[tuple[np.ndarray, ...], tuple[int, ...]]:
         """The advanced index ``gather``/``scatter`` address: ``index`` along ``dim``, arange elsewhere."""
         from ._tensor_base import normalize_dim
 
@@ -77,10 +83,10 @@ class IndexOps:
         grids = np.ogrid[tuple(slice(0, n) for n in index.shape)]
         return tuple(index if k == d else g for k, g in enumerate(grids)), index.shape
 
-    def _flat_for_positions(self):
+    def _flat_for_positions(self) -> Self:
         return self.reshape(1) if self.ndim == 0 else self
 
-    def gather(self, dim: int, index: Any):
+    def gather(self, dim: int, index: Any) -> Self:
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and likewise for other dims).
 
         Example:
@@ -92,7 +98,7 @@ class IndexOps:
         out = self._flat_for_positions()[positions]
         return out.reshape(as_numpy(index).shape)
 
-    def take_along_dim(self, indices: Any, dim: int | None = None):
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Self:
         """``gather``, broadcasting ``self`` and ``indices`` outside ``dim``; ``dim=None``: flattened."""
         from ._tensor_base import normalize_dim
 
@@ -125,7 +131,7 @@ class IndexOps:
         return self.expand(*x_shape).gather(d, self._constant(np.ascontiguousarray(idx)))
 
     @recorded_as("IndexSelectBackward0")
-    def index_select(self, dim: int, index: Any):
+    def index_select(self, dim: int, index: Any) -> Self:
         """The entries ``index`` (a 1-D integer tensor) along ``dim``."""
         from ._tensor_base import normalize_dim
 
@@ -154,7 +160,7 @@ class IndexOps:
             )
         return m
 
-    def masked_fill(self, mask: Any, value: Any):
+    def masked_fill(self, mask: Any, value: Any) -> Self:
         """``value`` where ``mask`` is True, else ``self`` (a tensor ``value`` must be 0-d)."""
         m = self._mask("masked_fill", mask)
         if hasattr(value, "grad_fn"):
@@ -168,17 +174,17 @@ class IndexOps:
             fill = self._constant(np.asarray(value, dtype=self.dtype))
         return type(self)._where(m, fill, self)
 
-    def masked_fill_(self, mask: Any, value: Any):
+    def masked_fill_(self, mask: Any, value: Any) -> Self:
         """In place: ``self = self.masked_fill(mask, value)``."""
         return self.copy_(self.masked_fill(mask, value))
 
-    def masked_select(self, mask: Any):
+    def masked_select(self, mask: Any) -> Self:
         """The elements where ``mask`` (broadcast with ``self``) is True, as a 1-D tensor."""
         m = self._mask("masked_select", mask, to_self=False)
         shape = np.broadcast_shapes(m.shape, tuple(self.shape))
         return self.expand(*shape)[np.broadcast_to(m, shape)] if shape else self.reshape(1)[m.reshape(1)]
 
-    def nonzero(self, *, as_tuple: bool = False):
+    def nonzero(self, *, as_tuple: bool = False) -> Self | tuple[Self, ...]:
         """Indices of the nonzero elements: an ``(n, ndim)`` int64 tensor, or a tuple of 1-D ones."""
         data = np.asarray(self._data)
         if as_tuple:
@@ -189,11 +195,11 @@ class IndexOps:
 
     argwhere = nonzero
 
-    def count_nonzero(self, dim: Any = None):
+    def count_nonzero(self, dim: Any = None) -> Self:
         return self._constant(np.asarray(np.count_nonzero(self._data, axis=dim), dtype=np.int64))
 
     # ------------------------------------------------------------ scatter family
-    def _scatter_parts(self, op: str, dim: int, index: Any, src: Any):
+    def _scatter_parts(self, op: str, dim: int, index: Any, src: Any) -> tuple[tuple[np.ndarray, ...], Self]:
         idx = index_array(op, index)
         is_tensor = hasattr(src, "grad_fn")
         src_shape = tuple(src.shape) if is_tensor else None
@@ -214,7 +220,9 @@ class IndexOps:
             values = self._constant(np.full(shape, src, dtype=self.dtype))
         return positions, values
 
-    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None):
+    def scatter(
+        self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None
+    ) -> Self:
         """A copy of ``self`` with ``src`` (a tensor or number) written at ``index`` along ``dim``.
 
         ``out[index[i][j]][j] = src[i][j]`` for ``dim=0``. Where an index repeats, which write
@@ -247,10 +255,10 @@ class IndexOps:
 
     def scatter_(
         self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None
-    ):
+    ) -> Self:
         return self.copy_(self.scatter(dim, index, src, value=value, reduce=reduce))
 
-    def _added_at(self, positions: tuple, values: Any):
+    def _added_at(self, positions: tuple, values: Any) -> Self:
         """Zeros of self's shape with ``values`` added at ``positions`` (repeats accumulate)."""
         shape = tuple(self.shape) or (1,)
         if values.dtype.kind != "f":
@@ -259,7 +267,7 @@ class IndexOps:
             return self._constant(out)
         return values._index_add(shape, positions)
 
-    def scatter_add(self, dim: int, index: Any, src: Any):
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Self:
         """``self`` plus ``src`` added at ``index`` along ``dim`` (repeated indices accumulate).
 
         Example:
@@ -272,10 +280,12 @@ class IndexOps:
         positions, values = self._scatter_parts("scatter_add", dim, index, src)
         return (self._flat_for_positions() + self._added_at(positions, values)).reshape(self.shape)
 
-    def scatter_add_(self, dim: int, index: Any, src: Any):
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Self:
         return self.copy_(self.scatter_add(dim, index, src))
 
-    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True):
+    def scatter_reduce(
+        self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True
+    ) -> Self:
         """Reduce ``src`` into ``self`` at ``index``: ``reduce`` is 'sum', 'prod', 'mean', 'amax' or 'amin'.
 
         Gradients as PyTorch: ``amax``/``amin`` share them evenly among the elements equal
@@ -341,7 +351,7 @@ class IndexOps:
         return approx._exact(approx, exact).reshape(self.shape)
 
     def _scatter_prod(self, base: Any, positions: tuple, values: Any, keep: np.ndarray, touched: np.ndarray,
-                      include_self: bool):
+                      include_self: bool) -> Self:
         """``scatter_reduce(..., "prod")``: the product with numpy, the gradient as PyTorch's formula.
 
         d out/d self = the product of the others (``self`` taken as 1 where it is 0), and

@@ -17,12 +17,16 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _dtype, _promotion
 from ._grad_fn import recorded_as
+from ._ops_base import OpsBase
+
+if TYPE_CHECKING:
+    from typing import Self
 
 
 def as_numpy(x: Any) -> np.ndarray:
@@ -43,22 +47,22 @@ def _remainder(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where((r != 0) & ((r < 0) != (b < 0)), r + b, r)
 
 
-class MathOps:
+class MathOps(OpsBase):
     """Elementwise math methods of ``TensorBase``."""
 
     __slots__ = ()
 
     # ------------------------------------------------------------ helpers
-    def _floating(self):
+    def _floating(self) -> Self:
         """Self, or self converted to the default dtype when it holds integers or bools."""
         return self if self.dtype.kind == "f" else self.to(_dtype.get_default_dtype())
 
-    def _tensor_operand(self, op: str, other: Any):
+    def _tensor_operand(self, op: str, other: Any) -> Self:
         """``other`` as a tensor of this engine (broadcast-checked against self)."""
         self._operand_shape(op, other)
         return other if isinstance(other, type(self)) else self._constant(other)
 
-    def _floating_pair(self, op: str, other: Any):
+    def _floating_pair(self, op: str, other: Any) -> tuple[Self, Self]:
         """Self and ``other`` as tensors of PyTorch's floating result dtype (as for ``/``)."""
         dtype = _promotion.true_divide_type(self, other)
         return self.to(dtype), self._tensor_operand(op, other).to(dtype)
@@ -69,7 +73,7 @@ class MathOps:
         dtype = _promotion.result_type(self, other)
         return self._data.astype(dtype, copy=False), as_numpy(other).astype(dtype, copy=False), dtype
 
-    def _exact(self, approx, exact: np.ndarray):
+    def _exact(self, approx: Self, exact: np.ndarray) -> Self:
         """``approx`` (for its gradient) corrected to the values ``exact``.
 
         Adds the constant ``exact - approx``; where that is not finite (inf/nan values)
@@ -89,7 +93,7 @@ class MathOps:
             return out
         return type(self)._where(~finite, self._constant(exact), out)
 
-    def _pointwise_op(self, name: str, keep_integers: bool = False):
+    def _pointwise_op(self, name: str, keep_integers: bool = False) -> Self:
         if self.dtype.kind != "f":
             if keep_integers:  # floor/ceil/round/trunc/sign of integers: the same integers
                 return self._constant(np.asarray(np.sign(self._data) if name == "sign" else self._data))
@@ -97,15 +101,15 @@ class MathOps:
         return self._pointwise(name)
 
     # ------------------------------------------------------------ arithmetic with PyTorch's arguments
-    def add(self, other: Any, *, alpha: float = 1):
+    def add(self, other: Any, *, alpha: float = 1) -> Self:
         """``self + alpha * other``, in PyTorch's result dtype of self and ``other``."""
         return self + other if alpha == 1 else self._scaled("add", other, alpha)
 
-    def sub(self, other: Any, *, alpha: float = 1):
+    def sub(self, other: Any, *, alpha: float = 1) -> Self:
         """``self - alpha * other``, in PyTorch's result dtype of self and ``other``."""
         return self - other if alpha == 1 else self._scaled("sub", other, alpha)
 
-    def _scaled(self, op: str, other: Any, alpha: Any):
+    def _scaled(self, op: str, other: Any, alpha: Any) -> Self:
         dtype = _promotion.result_type(self, other)
         if dtype.kind != "f" and isinstance(alpha, float):
             raise RuntimeError(
@@ -115,13 +119,13 @@ class MathOps:
         out = self + other * alpha if op == "add" else self - other * alpha
         return out if out.dtype == dtype else out.to(dtype)
 
-    def mul(self, other: Any):
+    def mul(self, other: Any) -> Self:
         return self * other
 
     multiply = mul
     subtract = sub
 
-    def div(self, other: Any, *, rounding_mode: str | None = None):
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Self:
         """``self / other``; ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient.
 
         A rounded quotient has zero gradient, as in PyTorch. Integer operands with a
@@ -152,20 +156,20 @@ class MathOps:
 
     divide = div
 
-    def true_divide(self, other: Any):
+    def true_divide(self, other: Any) -> Self:
         return self / other
 
-    def floor_divide(self, other: Any):
+    def floor_divide(self, other: Any) -> Self:
         """``self // other``: the quotient rounded down (zero gradient)."""
         return self.div(other, rounding_mode="floor")
 
-    def __floordiv__(self, other: Any):
+    def __floordiv__(self, other: Any) -> Self:
         return self.div(other, rounding_mode="floor")
 
-    def __rfloordiv__(self, other: Any):
+    def __rfloordiv__(self, other: Any) -> Self:
         return self._reflected(other).div(self, rounding_mode="floor")
 
-    def _reflected(self, other: Any):
+    def _reflected(self, other: Any) -> Self:
         """``other`` on the left of ``//`` or ``%``: a Python number becomes a constant of the result dtype.
 
         (A plain 0-d constant would rank above the number it stands for: ``2 // int8`` is int8.)
@@ -174,7 +178,7 @@ class MathOps:
             return self._constant(np.asarray(other, _promotion.result_type(self, other)))
         return self._constant(other)
 
-    def _modulo(self, op: str, other: Any, np_fn: Any, rounding_mode: str):
+    def _modulo(self, op: str, other: Any, np_fn: Any, rounding_mode: str) -> Self:
         a, b, dtype = self._promoted_numbers(op, other)
         with np.errstate(all="ignore"):
             if dtype.kind != "f":
@@ -182,13 +186,13 @@ class MathOps:
                     raise ZeroDivisionError(f"{op}: integer division by zero (ZeroDivisionError in PyTorch)")
                 return self._constant(np.asarray(np_fn(a, b)))
             exact = np_fn(a, b)
-        a = self.to(dtype)
-        quotient = a.div(other, rounding_mode=rounding_mode).detach()
+        x = self.to(dtype)
+        quotient = x.div(other, rounding_mode=rounding_mode).detach()
         with np.errstate(all="ignore"):  # inf - inf where self is infinite: the exact value is nan there
-            approx = a - quotient * other
-        return a._exact(approx, exact)
+            approx = x - quotient * other
+        return x._exact(approx, exact)
 
-    def remainder(self, other: Any):
+    def remainder(self, other: Any) -> Self:
         """Python's modulo: the result has the sign of ``other`` (``a - floor(a / b) * b``).
 
         Gradients as PyTorch: 1 for ``self``, ``-floor(self / other)`` for ``other``.
@@ -200,20 +204,20 @@ class MathOps:
         """
         return self._modulo("remainder", other, _remainder, "floor")
 
-    def fmod(self, other: Any):
+    def fmod(self, other: Any) -> Self:
         """C's fmod: the result has the sign of ``self`` (``a - trunc(a / b) * b``)."""
         return self._modulo("fmod", other, np.fmod, "trunc")
 
-    def __mod__(self, other: Any):
+    def __mod__(self, other: Any) -> Self:
         return self.remainder(other)
 
-    def __rmod__(self, other: Any):
+    def __rmod__(self, other: Any) -> Self:
         return self._reflected(other).remainder(self)
 
-    def reciprocal(self):
+    def reciprocal(self) -> Self:
         return 1 / self._floating()
 
-    def copysign(self, other: Any):
+    def copysign(self, other: Any) -> Self:
         """``|self|`` with the sign of ``other`` (its sign bit: -0.0 counts as negative).
 
         Example:
@@ -225,7 +229,7 @@ class MathOps:
         return a.abs() * other._pointwise("signbit_sign")
 
     # ------------------------------------------------------------ comparisons
-    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Self:
         """``|self - other| <= atol + rtol * |other|`` elementwise (a bool tensor, no gradient)."""
         self._operand_shape("isclose", other)
         return self._constant(np.asarray(np.isclose(self._data, as_numpy(other), rtol, atol, equal_nan)))
@@ -234,75 +238,75 @@ class MathOps:
         """Whether every element is ``isclose`` to ``other``."""
         return bool(self.isclose(other, rtol, atol, equal_nan).all())
 
-    def ne(self, other: Any):
+    def ne(self, other: Any) -> Self:
         return self != other
 
-    def lt(self, other: Any):
+    def lt(self, other: Any) -> Self:
         return self < other
 
-    def le(self, other: Any):
+    def le(self, other: Any) -> Self:
         return self <= other
 
-    def gt(self, other: Any):
+    def gt(self, other: Any) -> Self:
         return self > other
 
-    def ge(self, other: Any):
+    def ge(self, other: Any) -> Self:
         return self >= other
 
     not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
-    def _logical(self, op: str, fn: Any, other: Any):
+    def _logical(self, op: str, fn: Any, other: Any) -> Self:
         self._operand_shape(op, other)
         return self._constant(np.asarray(fn(self._data.astype(bool), as_numpy(other).astype(bool))))
 
-    def logical_and(self, other: Any):
+    def logical_and(self, other: Any) -> Self:
         return self._logical("logical_and", np.logical_and, other)
 
-    def logical_or(self, other: Any):
+    def logical_or(self, other: Any) -> Self:
         return self._logical("logical_or", np.logical_or, other)
 
-    def logical_xor(self, other: Any):
+    def logical_xor(self, other: Any) -> Self:
         return self._logical("logical_xor", np.logical_xor, other)
 
-    def logical_not(self):
+    def logical_not(self) -> Self:
         return self._constant(np.logical_not(self._data))
 
-    def clamp_min(self, min: Any):  # noqa: A002 - torch's argument name
+    def clamp_min(self, min: Any) -> Self:  # noqa: A002 - torch's argument name
         return self.clamp(min=min)
 
-    def clamp_max(self, max: Any):  # noqa: A002 - torch's argument name
+    def clamp_max(self, max: Any) -> Self:  # noqa: A002 - torch's argument name
         return self.clamp(max=max)
 
-    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1):
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Self:
         """``self + value * tensor1 * tensor2``."""
         return self + tensor1 * tensor2 * value
 
-    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1):
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Self:
         """``self + value * tensor1 / tensor2``."""
         return self + tensor1 / tensor2 * value
 
-    def isnan(self):
+    def isnan(self) -> Self:
         return self._constant(np.isnan(self._data))
 
-    def isinf(self):
+    def isinf(self) -> Self:
         return self._constant(np.isinf(self._data))
 
-    def isfinite(self):
+    def isfinite(self) -> Self:
         return self._constant(np.isfinite(self._data))
 
     # ------------------------------------------------------------ rounding (zero gradient)
-    def floor(self):
+    def floor(self) -> Self:
         return self._pointwise_op("floor", keep_integers=True)
 
-    def ceil(self):
+    def ceil(self) -> Self:
         return self._pointwise_op("ceil", keep_integers=True)
 
-    def trunc(self):
+    def trunc(self) -> Self:
         return self._pointwise_op("trunc", keep_integers=True)
 
     fix = trunc
 
-    def round(self, decimals: int = 0):
+    def round(self, decimals: int = 0) -> Self:
         """Round half to even (as PyTorch); ``decimals`` places after the point."""
         if decimals == 0:
             return self._pointwise_op("round", keep_integers=True)
@@ -311,47 +315,47 @@ class MathOps:
         rounded = self._pointwise("round")  # zero gradient, corrected to the rounded values
         return self._exact(rounded, np.round(self._data, decimals))
 
-    def sign(self):
+    def sign(self) -> Self:
         return self._pointwise_op("sign", keep_integers=True)
 
     sgn = sign
 
-    def frac(self):
+    def frac(self) -> Self:
         """``self - trunc(self)``."""
         return self - self.trunc()
 
     # ------------------------------------------------------------ trigonometric and hyperbolic
-    def tan(self):
+    def tan(self) -> Self:
         return self._pointwise_op("tan")
 
-    def asin(self):
+    def asin(self) -> Self:
         return self._pointwise_op("asin")
 
-    def acos(self):
+    def acos(self) -> Self:
         return self._pointwise_op("acos")
 
-    def atan(self):
+    def atan(self) -> Self:
         return self._pointwise_op("atan")
 
-    def sinh(self):
+    def sinh(self) -> Self:
         return self._pointwise_op("sinh")
 
-    def cosh(self):
+    def cosh(self) -> Self:
         return self._pointwise_op("cosh")
 
-    def asinh(self):
+    def asinh(self) -> Self:
         return self._pointwise_op("asinh")
 
-    def acosh(self):
+    def acosh(self) -> Self:
         return self._pointwise_op("acosh")
 
-    def atanh(self):
+    def atanh(self) -> Self:
         return self._pointwise_op("atanh")
 
     arcsin, arccos, arctan = asin, acos, atan
     arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
-    def atan2(self, other: Any):
+    def atan2(self, other: Any) -> Self:
         """The angle of the point (other, self), in (-pi, pi], with PyTorch's gradients.
 
         Example:
@@ -380,34 +384,34 @@ class MathOps:
     arctan2 = atan2
 
     # ------------------------------------------------------------ exponentials and logarithms
-    def log2(self):
+    def log2(self) -> Self:
         return self._pointwise_op("log2")
 
-    def log10(self):
+    def log10(self) -> Self:
         return self._pointwise_op("log10")
 
-    def log1p(self):
+    def log1p(self) -> Self:
         return self._pointwise_op("log1p")
 
-    def exp2(self):
+    def exp2(self) -> Self:
         return self._pointwise_op("exp2")
 
-    def expm1(self):
+    def expm1(self) -> Self:
         return self._pointwise_op("expm1")
 
     @recorded_as("ErfBackward0")
-    def erf(self):
+    def erf(self) -> Self:
         """The error function (``nn.functional.erf``, accurate to float64 precision)."""
         return self._engine.nn.functional.erf(self._floating())
 
-    def erfc(self):
+    def erfc(self) -> Self:
         return 1 - self.erf()
 
-    def erfinv(self):
+    def erfinv(self) -> Self:
         """The inverse of ``erf`` on (-1, 1) (+-inf at +-1, nan outside)."""
         return self._pointwise_op("erfinv")
 
-    def logaddexp(self, other: Any):
+    def logaddexp(self, other: Any) -> Self:
         """``log(exp(self) + exp(other))`` without overflow; ties share the gradient."""
         a, other = self._floating_pair("logaddexp", other)
         an, bn = np.broadcast_arrays(a._data, other._data)
@@ -419,7 +423,7 @@ class MathOps:
         out = hi + (lo - hi).exp().log1p()
         return where(same_inf, a, out) if same_inf.any() else out
 
-    def lerp(self, end: Any, weight: Any):
+    def lerp(self, end: Any, weight: Any) -> Self:
         """``self + weight * (end - self)``, computed as PyTorch does (exact at both ends)."""
         from ._tensor_base import broadcast_shapes
 

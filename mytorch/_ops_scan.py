@@ -17,12 +17,16 @@ Example:
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _dtype
 from ._grad_fn import recorded_as
+from ._ops_base import OpsBase
+
+if TYPE_CHECKING:
+    from typing import Self
 
 SortResult = namedtuple("SortResult", ["values", "indices"])
 
@@ -31,12 +35,12 @@ def _along(d: int, index: Any) -> tuple:
     return (slice(None),) * d + (index,)
 
 
-class ScanOps:
+class ScanOps(OpsBase):
     """Scan, product and sorting methods of ``TensorBase``."""
 
     __slots__ = ()
 
-    def _scan(self, dim: int, combine: Any, numpy_scan: Any, dtype: Any = None):
+    def _scan(self, dim: int, combine: Any, numpy_scan: Any, dtype: Any = None) -> Self:
         """The inclusive prefix scan of ``combine`` along ``dim`` (``numpy_scan`` for integers)."""
         from ._tensor_base import normalize_dim
 
@@ -60,20 +64,21 @@ class ScanOps:
         return x
 
     @recorded_as("CumsumBackward0")
-    def cumsum(self, dim: int, *, dtype: Any = None):
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Self:
         """Running sums along ``dim`` (integers and bools give int64, as PyTorch)."""
         return self._scan(dim, lambda a, b: a + b, np.cumsum, _dtype.as_dtype(dtype))
 
     @recorded_as("CumprodBackward0")
-    def cumprod(self, dim: int, *, dtype: Any = None):
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Self:
         """Running products along ``dim``; the gradient is right with zeros in the input."""
         return self._scan(dim, lambda a, b: a * b, np.cumprod, _dtype.as_dtype(dtype))
 
-    def logcumsumexp(self, dim: int):
+    def logcumsumexp(self, dim: int) -> Self:
         """``log(cumsum(exp(x)))`` along ``dim``, without overflow (a scan of ``logaddexp``)."""
         return self._scan(dim, lambda a, b: a.logaddexp(b), None)
 
-    def _cum_extreme(self, op: str, dim: int, maximum: bool):
+    def _cum_extreme(self, op: str, dim: int, maximum: bool) -> SortResult:
         from ._tensor_base import normalize_dim
 
         d = normalize_dim(dim, self.ndim)
@@ -91,19 +96,19 @@ class ScanOps:
                 seen_nan |= np.isnan(row)
             index[i] = np.where(wins, i, index[i - 1])
             best = np.where(wins, row, best)
-        index = self._constant(np.ascontiguousarray(np.moveaxis(index, 0, d)))
-        return SortResult(self.gather(d, index), index)
+        indices = self._constant(np.ascontiguousarray(np.moveaxis(index, 0, d)))
+        return SortResult(self.gather(d, indices), indices)
 
-    def cummax(self, dim: int):
+    def cummax(self, dim: int) -> SortResult:
         """``(values, indices)`` of the running maximum along ``dim`` (ties: the latest index; NaN sticks)."""
         return self._cum_extreme("cummax", dim, True)
 
-    def cummin(self, dim: int):
+    def cummin(self, dim: int) -> SortResult:
         """``(values, indices)`` of the running minimum along ``dim``."""
         return self._cum_extreme("cummin", dim, False)
 
     @recorded_as(lambda x, dim=None, *a, **k: "ProdBackward0" if dim is None else "ProdBackward1")
-    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None):
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Self:
         """The product of all elements, or along ``dim``; gradients are right with zeros (autograd's)."""
         from ._tensor_base import normalize_dim
 
@@ -146,7 +151,7 @@ class ScanOps:
         flipped = np.flip(data, axis=d)  # stable descending: ties keep their order, NaN first
         return np.flip(n - 1 - np.argsort(flipped, axis=d, kind="stable"), axis=d)
 
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
         """``(values, indices)`` sorted along ``dim`` (stably; NaN sorts as the largest value).
 
         Example:
@@ -162,14 +167,14 @@ class ScanOps:
         index = self._constant(np.ascontiguousarray(self._sort_index(d, descending)).astype(np.int64))
         return SortResult(self.gather(d, index), index)
 
-    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Self:
         """The indices that sort ``self`` along ``dim``."""
         return self.sort(dim, descending, stable).indices
 
-    def msort(self):
+    def msort(self) -> Self:
         return self.sort(0).values
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:  # noqa: A002
         """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``, sorted."""
         from ._tensor_base import normalize_dim
 
@@ -182,7 +187,7 @@ class ScanOps:
             return SortResult(values, indices)
         return SortResult(values.narrow(d, 0, k), indices.narrow(d, 0, k))
 
-    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False):
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> SortResult:
         """``(values, indices)`` of the ``k``-th smallest element (1-based) along ``dim``."""
         from ._tensor_base import normalize_dim
 

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._grad_fn import recorded_as
+from ._ops_base import OpsBase
 from ._ops_index import index_array
+
+if TYPE_CHECKING:
+    from typing import Self
 
 
 def _along(d: int, index: Any) -> tuple:
@@ -37,7 +41,7 @@ def _ints(op: str, name: str, values: Any) -> tuple[int, ...]:
     return tuple(int(v) for v in items)
 
 
-class ShapeOps:
+class ShapeOps(OpsBase):
     """Shape methods of ``TensorBase``."""
 
     __slots__ = ()
@@ -48,7 +52,7 @@ class ShapeOps:
         return normalize_dim(dim, self.ndim)
 
     # ------------------------------------------------------------ pieces (views)
-    def narrow(self, dim: int, start: int, length: int):
+    def narrow(self, dim: int, start: int, length: int) -> Self:
         """The view ``self[..., start:start + length, ...]`` along ``dim``."""
         d = self._dim(dim)
         n = self.shape[d]
@@ -57,7 +61,7 @@ class ShapeOps:
             raise IndexError(f"narrow(): start {start} + length {length} exceeds dimension {d} of size {n}")
         return self[_along(d, slice(start, start + length))]
 
-    def select(self, dim: int, index: int):
+    def select(self, dim: int, index: int) -> Self:
         """The view with ``dim`` removed at position ``index``."""
         d = self._dim(dim)
         n = self.shape[d]
@@ -122,7 +126,7 @@ class ShapeOps:
 
     # ------------------------------------------------------------ repeating
     @recorded_as("RepeatBackward0")
-    def repeat(self, *sizes: Any):
+    def repeat(self, *sizes: Any) -> Self:
         """Tile the tensor ``sizes[i]`` times along dim ``i`` (new leading dims when there are more sizes)."""
         from ._tensor_base import parse_shape
 
@@ -139,14 +143,16 @@ class ShapeOps:
         x = x.expand(*(v for r, n in zip(sizes, shape) for v in (r, n)))
         return x.reshape(tuple(r * n for r, n in zip(sizes, shape)))
 
-    def tile(self, *dims: Any):
+    def tile(self, *dims: Any) -> Self:
         """``repeat`` with ``dims`` padded with leading 1s to the tensor's number of dims."""
         from ._tensor_base import parse_shape
 
         dims = parse_shape(dims)
         return self.repeat(*((1,) * (self.ndim - len(dims)) + dims))
 
-    def repeat_interleave(self, repeats: Any, dim: int | None = None, *, output_size: int | None = None):
+    def repeat_interleave(
+        self, repeats: Any, dim: int | None = None, *, output_size: int | None = None
+    ) -> Self:
         """Repeat each element ``repeats`` times (an int, or one count per element) along ``dim``.
 
         Example:
@@ -178,7 +184,7 @@ class ShapeOps:
 
     # ------------------------------------------------------------ reordering
     @recorded_as("FlipBackward0")
-    def flip(self, *dims: Any):
+    def flip(self, *dims: Any) -> Self:
         """Reverse the order of the elements along ``dims`` (a copy, as PyTorch)."""
         from ._tensor_base import normalize_dims, parse_shape
 
@@ -186,18 +192,18 @@ class ShapeOps:
         index = tuple(slice(None, None, -1) if k in dims else slice(None) for k in range(self.ndim))
         return self[index].clone() if dims and self.ndim else self.clone()
 
-    def fliplr(self):
+    def fliplr(self) -> Self:
         if self.ndim < 2:
             raise ValueError(f"fliplr(): input must be >= 2-d, got shape {tuple(self.shape)}")
         return self.flip(1)
 
-    def flipud(self):
+    def flipud(self) -> Self:
         if self.ndim < 1:
             raise ValueError("flipud(): input must be >= 1-d, got a 0-d tensor")
         return self.flip(0)
 
     @recorded_as("RollBackward0")
-    def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None):
+    def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Self:
         """Shift the elements along ``dims`` circularly (the flattened tensor when ``dims`` is None)."""
         shifts = _ints("roll", "shifts", shifts)
         if dims is None:
@@ -215,7 +221,7 @@ class ShapeOps:
                 out = out.index_select(d, self._constant((np.arange(n) - s) % n))
         return out
 
-    def movedim(self, source: int | Sequence[int], destination: int | Sequence[int]):
+    def movedim(self, source: int | Sequence[int], destination: int | Sequence[int]) -> Self:
         src = [self._dim(d) for d in _ints("movedim", "source", source)]
         dst = [self._dim(d) for d in _ints("movedim", "destination", destination)]
         if len(src) != len(dst):
@@ -227,13 +233,13 @@ class ShapeOps:
 
     moveaxis = movedim
 
-    def swapaxes(self, axis0: int, axis1: int):
+    def swapaxes(self, axis0: int, axis1: int) -> Self:
         return self.transpose(axis0, axis1)
 
     swapdims = swapaxes
 
     # ------------------------------------------------------------ triangles and diagonals
-    def _triangle(self, op: str, diagonal: int, lower: bool):
+    def _triangle(self, op: str, diagonal: int, lower: bool) -> Self:
         if self.ndim < 2:
             raise ValueError(
                 f"{op}(): input tensor must have at least 2 dimensions, got shape {tuple(self.shape)}"
@@ -245,16 +251,17 @@ class ShapeOps:
         return type(self)._where(keep, self, self._constant(np.zeros((), self.dtype)))
 
     @recorded_as("TrilBackward0")
-    def tril(self, diagonal: int = 0):
+    def tril(self, diagonal: int = 0) -> Self:
         """The lower triangle (elements on and below the ``diagonal``-th diagonal); zeros elsewhere."""
         return self._triangle("tril", diagonal, lower=True)
 
     @recorded_as("TriuBackward0")
-    def triu(self, diagonal: int = 0):
+
+    def triu(self, diagonal: int = 0) -> Self:
         """The upper triangle (elements on and above the ``diagonal``-th diagonal); zeros elsewhere."""
         return self._triangle("triu", diagonal, lower=False)
 
-    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1):
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Self:
         """The ``offset``-th diagonal of the matrices in ``dim1``, ``dim2``, appended as the last dim.
 
         Example:
@@ -272,7 +279,7 @@ class ShapeOps:
         i = np.arange(length) + max(-offset, 0)
         return x[(Ellipsis, i, i + offset)]
 
-    def trace(self):
+    def trace(self) -> Self:
         """The sum of the main diagonal of a 2-D tensor."""
         if self.ndim != 2:
             raise ValueError(f"trace(): expected a matrix, got shape {tuple(self.shape)}")

@@ -110,7 +110,9 @@ def result_type(*operands: Any) -> np.dtype:
         rank, dtype = _rank_and_dtype(x)
         seen = by_rank[rank]
         by_rank[rank] = dtype if seen is None else promote_types(seen, dtype)
-    return _combine(by_rank[2], _combine(by_rank[1], by_rank[0]))
+    out = _combine(by_rank[2], _combine(by_rank[1], by_rank[0]))
+    assert out is not None  # operands is not empty, so some rank holds a dtype
+    return out
 
 
 def true_divide_type(*operands: Any) -> np.dtype:

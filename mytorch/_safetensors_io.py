@@ -125,7 +125,7 @@ def load_safetensors(f: str | os.PathLike | Any, module: ModuleType) -> OrderedD
 
 def _saved_order(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> list[str]:
     """The key order ``save`` recorded, if it matches the tensors found; else the file's order."""
-    metadata = header.get("__metadata__")
+    metadata: Any = header.get("__metadata__")  # a dict of str, or absent (None: the TypeError below)
     try:
         order = json.loads(metadata[_ORDER_KEY])
     except (TypeError, KeyError, ValueError):

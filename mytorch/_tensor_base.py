@@ -16,21 +16,27 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections import namedtuple
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
 from . import _anomaly, _device, _dtype, _graph, _promotion
 from ._errors import ShapeError
+from ._ops_base import Dims
 from ._ops_dtype import DtypeOps
 from ._ops_index import IndexOps
 from ._ops_math import MathOps
 from ._ops_scan import ScanOps
 from ._ops_shape import ShapeOps
 from ._size import Size
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Self
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -160,33 +166,33 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
     # ------------------------------------------------------------ basic facts
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         return len(self.shape)
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         return len(self.shape)
 
-    def size(self, dim: int | None = None) -> Size | int:
+    def size(self, dim: builtins.int | None = None) -> Size | builtins.int:
         """The shape as a ``Size`` (``mytorch.Size([3, 4])``), or the size of one dimension."""
         if dim is None:
             return Size(self.shape)
         return self.shape[normalize_dim(dim, self.ndim)]
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         return int(math.prod(self.shape))
 
     nelement = numel
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         if not self.shape:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Self]:
         for i in range(len(self)):
             yield self[i]
 
-    def item(self) -> float | int | bool:
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
         """The value of a one-element tensor as a Python number."""
         if self.numel() != 1:
             raise ShapeError(
@@ -198,7 +204,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
     def tolist(self) -> Any:
         return self._data.tolist()
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
         """``np.asarray(t)`` (and ``plt.plot(t.data)``): the values; refused when ``t`` requires grad.
 
         Example:
@@ -214,13 +220,13 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return arr.astype(dtype)
         return arr.copy() if copy else arr
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self.numel() != 1:
             raise RuntimeError(
                 f"Boolean value of a Tensor with {self.numel()} elements is ambiguous"
@@ -233,10 +239,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return repr(self)
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> builtins.bool:
         return self.grad_fn is None
 
-    def requires_grad_(self, requires_grad: bool = True):
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Self:
         """Set ``requires_grad`` in place (only on leaves; floating dtypes only)."""
         if not requires_grad and not self.is_leaf:
             raise RuntimeError(
@@ -256,8 +262,11 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         """The engine this tensor lives on: ``device(type='cpu')`` (vector) or ``device(type='micro')``."""
         return type(self)._location
 
-    def _to_engine(self, where: _device.device) -> TensorBase:
-        """A copy of this tensor on another engine (``to("micro")``): no history crosses engines."""
+    def _to_engine(self, where: _device.device) -> Any:
+        """A copy of this tensor on another engine (``to("micro")``): no history crosses engines.
+
+        Typed ``Any``: it is the other engine's Tensor class, not ``Self``.
+        """
         if self.requires_grad and _graph.is_grad_enabled():
             raise RuntimeError(
                 f"Tensor.to({str(where)!r}): this {str(self.device)} tensor requires grad, and gradients "
@@ -266,195 +275,196 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             )
         return _device.engine(where).tensor(self.detach().numpy(), dtype=self.dtype)
 
-    def cpu(self):
+    def cpu(self) -> Self:
         """This tensor (it is on the CPU already)."""
         return self
 
-    def cuda(self, *args: Any, **kwargs: Any):
+    def cuda(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Raises: no CUDA device here (see ``mytorch.vector.cuda.is_available()``)."""
         _device.resolve("cuda", "Tensor.cuda")
+        raise AssertionError("unreachable: resolve refuses cuda")
 
     # ------------------------------------------------------------ dtype conversions (via ``to``)
-    def float(self):
+    def float(self) -> Self:
         return self.to(np.dtype("float32"))
 
-    def double(self):
+    def double(self) -> Self:
         return self.to(np.dtype("float64"))
 
-    def long(self):
+    def long(self) -> Self:
         return self.to(np.dtype("int64"))
 
-    def int(self):
+    def int(self) -> Self:
         return self.to(np.dtype("int32"))
 
-    def bool(self):
+    def bool(self) -> Self:
         return self.to(np.dtype("bool"))
 
-    def type_as(self, other):
+    def type_as(self, other: Any) -> Self:
         return self.to(other.dtype)
 
     # ------------------------------------------------------------ in-place fills (via ``__setitem__``)
-    def fill_(self, value):
+    def fill_(self, value: Any) -> Self:
         self[...] = value
         return self
 
-    def zero_(self):
+    def zero_(self) -> Self:
         return self.fill_(0)
 
-    def copy_(self, src):
+    def copy_(self, src: Any) -> Self:
         src = self._constant(src)
         broadcast_shapes("copy_", tuple(self.shape), tuple(src.shape))
         self[...] = src
         return self
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0):
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0) -> Self:
         """Fill with U[a, b) samples from the generator both engines share."""
         from . import _random
 
         return self._fill_random(_random.uniform(a, b, tuple(self.shape)))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0):
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0) -> Self:
         """Fill with N(mean, std**2) samples from the generator both engines share."""
         from . import _random
 
         return self._fill_random(_random.normal(mean, std, tuple(self.shape)))
 
-    def _fill_random(self, values: np.ndarray):
+    def _fill_random(self, values: np.ndarray) -> Self:
         from ._graph import no_grad
 
         with no_grad():
             self[...] = values
         return self
 
-    def __iadd__(self, other):
+    def __iadd__(self, other: Any) -> Self:
         return self.add_(other)
 
-    def __isub__(self, other):
+    def __isub__(self, other: Any) -> Self:
         return self.sub_(other)
 
-    def __imul__(self, other):
+    def __imul__(self, other: Any) -> Self:
         return self.mul_(other)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other: Any) -> Self:
         return self.div_(other)
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, other):
+    def __add__(self, other: Any) -> Self:
         return self._binary("add", other)
 
-    def __radd__(self, other):
+    def __radd__(self, other: Any) -> Self:
         return self._binary("add", other, reverse=True)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Any) -> Self:
         return self._binary("sub", other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Any) -> Self:
         return self._binary("sub", other, reverse=True)._named("RsubBackward1", self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Any) -> Self:
         return self._binary("mul", other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Any) -> Self:
         return self._binary("mul", other, reverse=True)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Any) -> Self:
         return self._binary("div", other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Any) -> Self:
         return self._binary("div", other, reverse=True)
 
-    def __pow__(self, other):
+    def __pow__(self, other: Any) -> Self:
         out = self._binary("pow", other)
         return out._named("PowBackward1", self, other) if isinstance(other, TensorBase) else out
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: Any) -> Self:
         return self._binary("pow", other, reverse=True)._named("PowBackward2", self)
 
-    def __neg__(self):
+    def __neg__(self) -> Self:
         return self._unary("neg")
 
-    def __pos__(self):
+    def __pos__(self) -> Self:
         return self
 
-    def __abs__(self):
+    def __abs__(self) -> Self:
         return self._unary("abs")
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Any) -> Self:
         return self.matmul(other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: Any) -> Self:
         return self._constant(other).matmul(self)
 
     neg = __neg__  # add/sub/mul/div, with PyTorch's keyword arguments: _ops_math.MathOps
 
-    def pow(self, exponent):
+    def pow(self, exponent: Any) -> Self:
         return self.__pow__(exponent)
 
-    def maximum(self, other):
+    def maximum(self, other: Any) -> Self:
         return self._binary("maximum", other)
 
-    def minimum(self, other):
+    def minimum(self, other: Any) -> Self:
         return self._binary("minimum", other)
 
     # comparisons: tensors of bool, never part of the graph
-    def __lt__(self, other):
+    def __lt__(self, other: Any) -> Self:
         return self._compare(np.less, other)
 
-    def __le__(self, other):
+    def __le__(self, other: Any) -> Self:
         return self._compare(np.less_equal, other)
 
-    def __gt__(self, other):
+    def __gt__(self, other: Any) -> Self:
         return self._compare(np.greater, other)
 
-    def __ge__(self, other):
+    def __ge__(self, other: Any) -> Self:
         return self._compare(np.greater_equal, other)
 
-    def __eq__(self, other):  # type: ignore[override]
+    def __eq__(self, other: Any) -> Self:  # type: ignore[override]
         return self._compare(np.equal, other)
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other: Any) -> Self:  # type: ignore[override]
         return self._compare(np.not_equal, other)
 
     __hash__ = object.__hash__
 
-    def eq(self, other):
+    def eq(self, other: Any) -> Self:
         return self == other
 
     # ------------------------------------------------------------ elementwise math
-    def exp(self):
+    def exp(self) -> Self:
         return self._unary("exp")
 
-    def log(self):
+    def log(self) -> Self:
         return self._unary("log")
 
-    def sqrt(self):
+    def sqrt(self) -> Self:
         return self._unary("sqrt")
 
-    def abs(self):
+    def abs(self) -> Self:
         return self._unary("abs")
 
-    def sin(self):
+    def sin(self) -> Self:
         return self._unary("sin")
 
-    def cos(self):
+    def cos(self) -> Self:
         return self._unary("cos")
 
-    def tanh(self):
+    def tanh(self) -> Self:
         return self._unary("tanh")
 
-    def sigmoid(self):
+    def sigmoid(self) -> Self:
         return self._unary("sigmoid")
 
-    def relu(self):
+    def relu(self) -> Self:
         return self._unary("relu")
 
-    def square(self):
+    def square(self) -> Self:
         return self._composite("PowBackward0", lambda x: x * x, self)
 
-    def rsqrt(self):
+    def rsqrt(self) -> Self:
         return self._composite("RsqrtBackward0", lambda x: 1 / x.sqrt(), self)
 
-    def clamp(self, min=None, max=None):  # noqa: A002 - torch's argument names
+    def clamp(self, min: Any = None, max: Any = None) -> Self:  # noqa: A002 - torch's argument names
         """Limit to [min, max]; a bound may be a number or a tensor (which then gets gradients).
 
         Where the input lies outside a tensor bound, the result is that bound and the
@@ -478,20 +488,22 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             out = type(self)._where(np.asarray((out > hi)._data), hi, out)
         return out
 
-    def clip(self, min=None, max=None):  # noqa: A002 - torch's argument names
+    def clip(self, min: Any = None, max: Any = None) -> Self:  # noqa: A002 - torch's argument names
         return self.clamp(min, max)
 
     # ------------------------------------------------------------ reductions
-    def _reduce_dims(self, dim) -> tuple[int, ...] | None:
+    def _reduce_dims(self, dim: Dims) -> tuple[builtins.int, ...] | None:
         """The dims a reduction sums over; None (all) for ``dim=None``, ``dim=()`` (as PyTorch) and 0-d."""
         dims = normalize_dims(dim, self.ndim)
         return dims if dims and self.ndim else None
 
-    def _count(self, dims: tuple[int, ...] | None) -> int:
+    def _count(self, dims: tuple[builtins.int, ...] | None) -> builtins.int:
         """How many elements each output element of a reduction over ``dims`` combines."""
         return self.numel() if dims is None else math.prod(self.shape[d] for d in dims)
 
-    def sum(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
+    def sum(
+        self, dim: Dims = None, keepdim: builtins.bool = False, *, dtype: Any = None, axis: Dims = None
+    ) -> Self:
         """Sum over ``dim`` (an int or a tuple; all by default); ``dtype`` casts first, as PyTorch.
 
         Integers and bools sum to int64 unless ``dtype`` says otherwise, as in PyTorch.
@@ -503,7 +515,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         out = x._sum(dims, keepdim)
         return out if dims is None else out._named("SumBackward1", x)
 
-    def mean(self, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
+    def mean(
+        self, dim: Dims = None, keepdim: builtins.bool = False, *, dtype: Any = None, axis: Dims = None
+    ) -> Self:
         """Mean over ``dim``; over no elements it is nan, as in PyTorch."""
         if dtype is not None:
             if not _dtype.is_floating(_dtype.as_dtype(dtype)):
@@ -528,7 +542,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
         return self._composite("MeanBackward0" if dims is None else "MeanBackward1", mean, self)
 
-    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction: int = 1, axis=None):
+    def var(
+        self, dim: Dims = None, unbiased: builtins.bool | None = None, keepdim: builtins.bool = False, *,
+        correction: builtins.int = 1, axis: Dims = None,
+    ) -> Self:
         """Variance with Bessel's correction by default (``correction=1``), as PyTorch.
 
         PyTorch's overloads: ``var(unbiased)`` and ``var(dim, unbiased, keepdim)`` (a bool after
@@ -552,7 +569,10 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
         return self._composite("VarBackward0", var, self)
 
-    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction: int = 1, axis=None):
+    def std(
+        self, dim: Dims = None, unbiased: builtins.bool | None = None, keepdim: builtins.bool = False, *,
+        correction: builtins.int = 1, axis: Dims = None,
+    ) -> Self:
         """Square root of ``var`` (same arguments); where it is 0 the gradient is 0, as in PyTorch."""
         if isinstance(dim, bool):
             dim, unbiased = None, dim
@@ -570,7 +590,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
         return self._composite("StdBackward0", std, self)
 
-    def _check_nonempty(self, op: str, dims: tuple[int, ...] | None) -> None:
+    def _check_nonempty(self, op: str, dims: tuple[builtins.int, ...] | None) -> None:
         """max/min/amax/amin/argmax have no value over no elements: PyTorch's errors."""
         if dims is None:
             if self.numel() == 0:
@@ -585,7 +605,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                     f"{op}(): Expected reduction dim {d} to have non-zero size (shape {tuple(self.shape)})."
                 )
 
-    def _max_or_min(self, dim, keepdim: bool, minimum: bool):
+    def _max_or_min(
+        self, dim: builtins.int | None, keepdim: builtins.bool, minimum: builtins.bool
+    ) -> Self | MaxResult:
         name = "min" if minimum else "max"
         if dim is None:
             self._check_nonempty(name, None)
@@ -601,7 +623,9 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             index = np.expand_dims(index, d)
         return MaxResult(values, self._constant(index.astype(np.int64)))
 
-    def max(self, dim=None, keepdim: bool = False, *, axis=None):
+    def max(
+        self, dim: Any = None, keepdim: builtins.bool = False, *, axis: builtins.int | None = None
+    ) -> Self | MaxResult:
         """Max of all elements, or ``(values, indices)`` along ``dim``; a tensor argument: elementwise.
 
         Over all elements, tied maxima share the gradient (NaNs win, as in PyTorch); along
@@ -611,12 +635,14 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return self.maximum(dim)
         return self._max_or_min(axis if dim is None else dim, keepdim, minimum=False)
 
-    def min(self, dim=None, keepdim: bool = False, *, axis=None):
+    def min(
+        self, dim: Any = None, keepdim: builtins.bool = False, *, axis: builtins.int | None = None
+    ) -> Self | MaxResult:
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
         return self._max_or_min(axis if dim is None else dim, keepdim, minimum=True)
 
-    def amax(self, dim=(), keepdim: bool = False):
+    def amax(self, dim: Dims = (), keepdim: builtins.bool = False) -> Self:
         """Max over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly.
 
         Example:
@@ -629,19 +655,19 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         self._check_nonempty("amax", dims)
         return self._amax(dims, keepdim, False)
 
-    def amin(self, dim=(), keepdim: bool = False):
+    def amin(self, dim: Dims = (), keepdim: builtins.bool = False) -> Self:
         """Min over ``dim`` (an int or a tuple; all by default); ties split the gradient evenly."""
         dims = self._reduce_dims(dim)
         self._check_nonempty("amin", dims)
         return self._amax(dims, keepdim, True)._named("AminBackward0", self)
 
-    def argmax(self, dim=None, keepdim: bool = False):
+    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Self:
         return self._arg(np.argmax, dim, keepdim)
 
-    def argmin(self, dim=None, keepdim: bool = False):
+    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Self:
         return self._arg(np.argmin, dim, keepdim)
 
-    def _arg(self, pick, dim, keepdim):
+    def _arg(self, pick: Callable[..., Any], dim: builtins.int | None, keepdim: builtins.bool) -> Self:
         if _anomaly.enabled:
             _anomaly.note(f"{pick.__name__}() (not differentiable: integer indices)", (self,))
         data = self._data
@@ -655,22 +681,22 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         index = pick(data, axis=d)
         return self._constant((np.expand_dims(index, d) if keepdim else index).astype(np.int64))
 
-    def _numpy_axes(self, dim) -> tuple[int, ...] | None:
+    def _numpy_axes(self, dim: Dims) -> tuple[builtins.int, ...] | None:
         """``dim`` as numpy axes (``()``: none); a 0-d tensor's dim 0 / -1 is the tensor itself."""
         axes = normalize_dims(dim, self.ndim)
         return axes if self.ndim else None
 
-    def all(self, dim=None, keepdim: bool = False, *, axis=None):
+    def all(self, dim: Dims = None, keepdim: builtins.bool = False, *, axis: Dims = None) -> Self:
         """True where every element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
         return self._constant(np.asarray(np.all(self._data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
-    def any(self, dim=None, keepdim: bool = False, *, axis=None):
+    def any(self, dim: Dims = None, keepdim: builtins.bool = False, *, axis: Dims = None) -> Self:
         """True where some element (along ``dim``, an int or a tuple) is nonzero; carries no gradient."""
         dim = axis if dim is None else dim
         return self._constant(np.asarray(np.any(self._data, axis=self._numpy_axes(dim), keepdims=keepdim)))
 
-    def logsumexp(self, dim, keepdim: bool = False):
+    def logsumexp(self, dim: Dims, keepdim: builtins.bool = False) -> Self:
         """``log(sum(exp(x)))`` over ``dim`` (an int or a tuple), without overflow.
 
         Shifted by the max along ``dim`` where it is finite (0 elsewhere, as PyTorch), so
@@ -692,7 +718,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         total = (self - self._constant(shift)).exp()._sum(dims, keepdim)
         return total.log() + self._constant(shift.reshape(total.shape))
 
-    def nansum(self, dim=None, keepdim: bool = False, *, dtype=None):
+    def nansum(self, dim: Dims = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Self:
         """``sum`` with NaNs counted as 0 (their gradient is 0)."""
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind == "f":
@@ -701,7 +727,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                 x = type(x)._where(nan, x._constant(np.zeros(nan.shape, x.dtype)), x)
         return x.sum(dim, keepdim)
 
-    def nanmean(self, dim=None, keepdim: bool = False, *, dtype=None):
+    def nanmean(self, dim: Dims = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Self:
         """``mean`` of the elements that are not NaN."""
         x = self if dtype is None else self.to(dtype)
         if x.dtype.kind != "f":
@@ -709,14 +735,17 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         present = x._constant((~np.isnan(np.asarray(x._data))).astype(x.dtype))
         return x.nansum(dim, keepdim) / present.sum(dim, keepdim)
 
-    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+    def norm(
+        self, p: builtins.float | str = "fro", dim: Dims = None, keepdim: builtins.bool = False,
+        dtype: Any = None,
+    ) -> Self:
         """The ``p``-norm over ``dim`` (all elements by default), as ``torch.norm`` (see ``_ops_norm``)."""
         from ._ops_norm import norm
 
         return norm(self, p, dim, keepdim, dtype)
 
     # ------------------------------------------------------------ softmax family
-    def softmax(self, dim: int):
+    def softmax(self, dim: builtins.int) -> Self:
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)._softmax(0).reshape(())
@@ -724,7 +753,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             return self * 1.0
         return self._softmax(d)
 
-    def log_softmax(self, dim: int):
+    def log_softmax(self, dim: builtins.int) -> Self:
         d = normalize_dim(dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)._log_softmax(0).reshape(())
@@ -733,7 +762,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         return self._log_softmax(d)
 
     # ------------------------------------------------------------ shape
-    def reshape(self, *shape):
+    def reshape(self, *shape: Any) -> Self:
         shape = parse_shape(shape)
         n = self.numel()
         if shape.count(-1) > 1:
@@ -755,13 +784,13 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
 
     view = reshape
 
-    def view_as(self, other):
+    def view_as(self, other: Any) -> Self:
         return self.reshape(other.shape)
 
-    def reshape_as(self, other):
+    def reshape_as(self, other: Any) -> Self:
         return self.reshape(other.shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Self:
         if self.ndim == 0:
             return self.reshape(1)
         s = normalize_dim(start_dim, self.ndim)
@@ -771,7 +800,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         shape = tuple(self.shape)
         return self.reshape(shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim: Dims = None) -> Self:
         shape = tuple(self.shape)
         if dim is None:
             return self.reshape(tuple(n for n in shape if n != 1))._named("SqueezeBackward0", self)
@@ -780,12 +809,12 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
         one = isinstance(dim, (int, np.integer))
         return out._named("SqueezeBackward1" if one else "SqueezeBackward2", self)
 
-    def unsqueeze(self, dim: int):
+    def unsqueeze(self, dim: builtins.int) -> Self:
         d = normalize_dim(dim, self.ndim + 1)
         shape = tuple(self.shape)
         return self.reshape(shape[:d] + (1,) + shape[d:])._named("UnsqueezeBackward0", self)
 
-    def permute(self, *dims):
+    def permute(self, *dims: Any) -> Self:
         dims = parse_shape(dims)
         if len(dims) != self.ndim:
             raise ShapeError(
@@ -797,26 +826,26 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
             raise ShapeError(f"permute: dims {dims} repeat a dimension")
         return self._permute(axes)
 
-    def transpose(self, dim0: int, dim1: int):
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Self:
         axes = list(range(self.ndim))
         a, b = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
         axes[a], axes[b] = axes[b], axes[a]
         return self._permute(tuple(axes))._named("TransposeBackward0", self)
 
-    def t(self):
+    def t(self) -> Self:
         if self.ndim > 2:
             raise ShapeError(f"t() expects a tensor with <= 2 dims, got shape {tuple(self.shape)}")
         return self.transpose(0, 1)._named("TBackward0", self) if self.ndim == 2 else self
 
     @property
-    def T(self):
+    def T(self) -> Self:
         return self._permute(tuple(reversed(range(self.ndim))))
 
     @property
-    def mT(self):
+    def mT(self) -> Self:
         return self.transpose(-2, -1)
 
-    def expand(self, *sizes):
+    def expand(self, *sizes: Any) -> Self:
         sizes = parse_shape(sizes)
         shape = tuple(self.shape)
         if len(sizes) < len(shape):
@@ -824,7 +853,7 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                 f"expand: the number of sizes {sizes} must be >= the tensor's dims {shape}"
             )
         lead = len(sizes) - len(shape)
-        target = []
+        target: list[builtins.int] = []
         for i, n in enumerate(sizes):
             old = shape[i - lead] if i >= lead else None
             if n == -1:
@@ -837,17 +866,16 @@ class TensorBase(MathOps, IndexOps, ShapeOps, ScanOps, DtypeOps):
                     f"be expanded to {n} (target {sizes})"
                 )
             target.append(n)
-        target = tuple(target)
-        return self if target == shape else self._expand(target)
+        return self if tuple(target) == shape else self._expand(tuple(target))
 
-    def expand_as(self, other):
+    def expand_as(self, other: Any) -> Self:
         return self.expand(*other.shape)
 
-    def contiguous(self):
+    def contiguous(self) -> Self:
         return self
 
     # ------------------------------------------------------------ linear algebra
-    def matmul(self, other):
+    def matmul(self, other: Any) -> Self:
         other = self._constant(other) if not isinstance(other, TensorBase) else other
         if type(other)._location is not type(self)._location:
             raise _device.mismatch("matmul", self, other)

@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 DATASETS = ("boston", "mnist", "fashion-mnist")
@@ -235,10 +236,12 @@ def _run_classifier(args: argparse.Namespace) -> int:
         "metrics": os.path.join(out, "metrics.json"),
     }
     skipped: list[str] = []
+    test_pred = result.test_pred
+    assert test_pred is not None  # fit evaluates the test split
     _plot(skipped, files, "loss", lambda path: plots.loss_curve(
         result.step_losses, path, title=f"{args.dataset} {model_name}"))
     _plot(skipped, files, "predictions", lambda path: plots.digit_grid(
-        data[2][:15], data[3][:15], result.test_pred[:15], path, names))
+        data[2][:15], data[3][:15], test_pred[:15], path, names))
     _write_json(files["metrics"], {
         "dataset": args.dataset, "model": model_name, "engine": args.engine,
         "epochs": epochs, "test_accuracy": result.test_accuracy,
@@ -317,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "mytorch-demo-2, -3, ...)")
     demo.add_argument("--seed", type=int, default=0, help="seed for the initial weights (default: 0)")
 
+    graph_command: ModuleType | None
     try:
         from .viz import command as graph_command
     except ImportError:  # drawing needs the optional graphviz package

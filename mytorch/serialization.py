@@ -29,7 +29,7 @@ import os
 import zipfile
 from collections import OrderedDict
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -62,7 +62,8 @@ class _Encoder:
 
     def encode(self, value: Any, where: str) -> Any:
         if isinstance(value, TensorBase):
-            node = {"type": "tensor", "array": self.array(np.asarray(value.detach().numpy()), where)}
+            array = self.array(np.asarray(value.detach().numpy()), where)
+            node: dict[str, Any] = {"type": "tensor", "array": array}
             if value.requires_grad:
                 node["requires_grad"] = True
             return node
@@ -116,7 +117,7 @@ def save(obj: Any, f: str | os.PathLike | Any, format: str | None = None) -> Non
     encoder = _Encoder()
     tree = encoder.encode(obj, "obj")
     meta = json.dumps({"format": _FORMAT, "tree": tree})
-    members = {_META: np.array(meta)}
+    members: dict[str, Any] = {_META: np.array(meta)}  # Any: savez's **kwds also name its options
     members.update(encoder.arrays)
     if hasattr(f, "write"):
         np.savez(f, **members)
@@ -280,7 +281,7 @@ def load(
                 f"load: {name} is an npz file but was not written by mytorch.save (no {_META!r} member)"
             )
         try:
-            _check_member_header(data.zip, _META, name)
+            _check_member_header(cast(zipfile.ZipFile, data.zip), _META, name)  # open: inside ``with``
             text = str(data[_META][()])
             _check_nesting(text, name)
             meta = json.loads(text)

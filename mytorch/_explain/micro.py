@@ -55,7 +55,7 @@ def explain_value(
     max_terms: int = 6,
 ) -> Explanation | None:
     """The derivation of ``target.grad`` (a Value) from the micro Values ``roots``; None if unreached."""
-    sink = _Sink(roots)
+    sink: Any = _Sink(roots)  # the graph holds Values and this one sink
     order = _graph.topological_order(sink, lambda v: v.roots if v is sink else v._prev)
     order.pop()
     pos = {id(v): i for i, v in enumerate(order)}

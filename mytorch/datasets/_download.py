@@ -96,6 +96,7 @@ def _fetch(url: str, target: Path, md5s: Sequence[str], progress: bool) -> None:
     """Download ``url`` to ``target`` via a verified temporary file in the same folder."""
     prefix = f".{target.name}."
     remove_stale_temporaries(target.parent, prefix, ".part")  # left by a killed download
+    tmp: str | None
     fd, tmp = create_temporary(target.parent, prefix, ".part")
     try:
         digest = hashlib.md5(usedforsecurity=False)

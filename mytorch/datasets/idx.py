@@ -21,7 +21,7 @@ import math
 import os
 import struct
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def _open_stream(path: PathLike) -> tuple[BinaryIO, BinaryIO]:
     raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
     if raw.read(2) == _GZIP_MAGIC:
         raw.seek(0)
-        return raw, gzip.GzipFile(fileobj=raw, mode="rb")
+        return raw, cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb"))  # reads as a binary file does
     raw.seek(0)
     return raw, raw
 
@@ -119,7 +119,7 @@ def load_idx(path: PathLike) -> np.ndarray:
         expected = math.prod(dims) * dtype.itemsize
         _check_file_can_hold(raw, stream, name, dims, dtype, header, expected)
         array = np.empty(dims, dtype=dtype)
-        buffer = memoryview(array.reshape(-1).view(np.uint8))
+        buffer = array.reshape(-1).view(np.uint8).data  # a memoryview of the result's bytes
         found = 0
         while found < expected:
             chunk = _read_exactly(stream, min(_CHUNK, expected - found), name, "payload")

@@ -130,10 +130,10 @@ class _BackwardState:
             return args
         tensors = [args[i] for i in self.positions]
         wrapped = type(tensors[0])._engine.autograd._backward_stop(tensors, self.on_grad_input)
-        args = list(args)
+        items = list(args)
         for i, w in zip(self.positions, wrapped):
-            args[i] = w
-        return tuple(args)
+            items[i] = w
+        return tuple(items)
 
     def wrap_outputs(self, output: Any) -> Any:
         outs = _as_tuple(output)

@@ -63,7 +63,7 @@ class _ConvNd(Module):
                 )
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
-            self.padding = padding
+            self.padding: str | tuple[int, ...] = padding
         else:
             self.padding = ntuple(padding, nd, "padding", minimum=0)
         self.groups = groups
@@ -78,7 +78,7 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
+    def reset_parameters(self: Module) -> None:  # shared by _ConvTransposeNd
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
@@ -109,9 +109,9 @@ class _ConvNd(Module):
         """``pad()`` amounts (last dim first) for a non-zero ``padding_mode``, as PyTorch computes them."""
         amounts: list[int] = []
         for i in reversed(range(self._nd)):
-            if self.padding == "valid":
+            if isinstance(self.padding, str) and self.padding == "valid":
                 before = after = 0
-            elif self.padding == "same":
+            elif isinstance(self.padding, str):  # 'same'
                 total = self.dilation[i] * (self.kernel_size[i] - 1)
                 before, after = total // 2, total - total // 2
             else:
@@ -121,7 +121,7 @@ class _ConvNd(Module):
 
     def _conv_forward(self, input: Any, fn: Any) -> Any:
         self._check_input(input)
-        padding = self.padding
+        padding: str | tuple[int, ...] | int = self.padding
         if self.padding_mode != "zeros":
             input = F.pad(input, self._padding_amounts(), mode=self.padding_mode)
             padding = 0

@@ -13,16 +13,16 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import _device
 from .._tensor_base import TensorBase
 
 #: (Parameter class, engine Tensor class) -> the class of such parameters on that engine.
-_ON_ENGINE: dict[tuple[type, type], type] = {}
+_ON_ENGINE: dict[tuple[type, type], type[Parameter]] = {}
 
 
-def _engine_tensor_class(data: Any) -> type:
+def _engine_tensor_class(data: Any) -> type[TensorBase]:
     if isinstance(data, TensorBase):
         return type(data)._engine.Tensor
     return _device.engine(_device.resolve(None, "Parameter")).Tensor
@@ -37,6 +37,9 @@ class Parameter(TensorBase):
     """
 
     __slots__ = ()
+
+    if TYPE_CHECKING:
+        _parameter_class: ClassVar[type[Parameter]]  # on a Parameter-on-an-engine class: the Parameter
 
     def __new__(cls, data: Any = None, requires_grad: bool = True) -> Parameter:
         chosen = cls.__dict__.get("_parameter_class")  # cls is already Parameter-on-an-engine

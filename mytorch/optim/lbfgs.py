@@ -132,6 +132,13 @@ class LBFGS(Optimizer):
         if np.abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
 
+        # the history lives in ``state`` between steps (None before the first)
+        d: Any
+        t: Any
+        old_dirs: Any
+        old_stps: Any
+        ro: Any
+        prev_flat_grad: Any
         d, t = state.get("d"), state.get("t")
         old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
         H_diag = state.get("H_diag")

@@ -76,6 +76,8 @@ class Optimizer:
         [0.01, 0.1]
     """
 
+    _opt_called: bool  # set by each subclass's wrapped ``step`` (lr schedulers check the order)
+
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         if isinstance(params, TensorBase):
@@ -92,7 +94,7 @@ class Optimizer:
             raise TypeError(_SET_MESSAGE)
         self.state: defaultdict[TensorBase, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        groups = list(params)
+        groups: list[Any] = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):

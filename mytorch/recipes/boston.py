@@ -61,7 +61,7 @@ def load_split(path: str | None = None) -> BostonData:
 
 def seed_model(engine: ModuleType) -> Any:
     """The seed's ``Model``: four Linear layers with ReLU between them."""
-    nn = engine.nn
+    nn: Any = engine.nn
 
     class Model(nn.Module):
         def __init__(self) -> None:
@@ -145,18 +145,19 @@ def train(engine: ModuleType, steps: int = 1000, lr: float = 1e-3, seed: int = 0
 def _batches(n: int, batch_size: int | None, rng: np.random.Generator, steps: int,
              epochs: int | None) -> Iterator[Any]:
     """Row selections: full batch, ``steps`` random minibatches, or ``epochs`` shuffled passes."""
-    full = batch_size is None or batch_size >= n
+    size = n if batch_size is None else batch_size
+    full = size >= n
     if epochs is None:
         for _ in range(steps):
-            yield slice(None) if full else rng.choice(n, batch_size, False)
+            yield slice(None) if full else rng.choice(n, size, False)
         return
     for _ in range(epochs):
         if full:
             yield slice(None)
             continue
         order = rng.permutation(n)
-        for start in range(0, n, batch_size):
-            yield order[start : start + batch_size]
+        for start in range(0, n, size):
+            yield order[start : start + size]
 
 
 def load_model(engine: ModuleType, path: str) -> Any:

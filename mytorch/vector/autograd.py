@@ -44,6 +44,9 @@ class _UserNode(_node.Node):
     """
 
     spans: list | None = None
+    fn: Any  # the Function class
+    ctx: FunctionCtx
+    reached: set[int]  # the outputs whose gradient arrived (several outputs)
 
     def backward(self, g: Any) -> tuple:
         as_arrays = isinstance(g, np.ndarray)
@@ -74,6 +77,11 @@ class _UserNode(_node.Node):
 
 class _Unpack(_node.Node):
     """Output ``index`` of a several-output Function: its span of the joined output."""
+
+    owner: _UserNode
+    index: int
+    span: tuple[int, int]
+    total: int
 
     def backward(self, g: Any) -> tuple:
         owner, total = self.owner, self.total

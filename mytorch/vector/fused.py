@@ -148,7 +148,7 @@ def _pool_kernel(hw: tuple[int, ...], kernel_size: Any, stride: Any, padding: An
         return None
     if ceil_mode and (h % kernel[0] or w % kernel[1]):
         return None  # ceil_mode would add a partial window
-    return kernel
+    return kernel[0], kernel[1]  # _ints gave two
 
 
 # --------------------------------------------------------------- public API
@@ -297,7 +297,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     if kind == "f":
         if target.requires_grad or t.dtype != x.dtype or t.shape != x.shape:
             return NotImplemented
-        may_ignore = False
+        may_ignore: bool | None = False
     elif kind in "iu" and t.shape == (x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()):
         may_ignore = _ignored_targets(t, classes, int(ignore_index))
         if may_ignore is None:

@@ -103,7 +103,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     np.negative(y, out=y)
     np.exp(y, out=y)
     tail *= y
-    if has_big:  # |x| > 4: erfc from a rational in 1/x^2, on those elements only
+    if yl is not None:  # (has_big) |x| > 4: erfc from a rational in 1/x^2, on those elements only
         zl = np.reciprocal(yl * yl)
         n3 = _horner(zl, zl * t(_P[5]), _P[:4])
         d3 = _horner(zl, zl.copy(), _Q[:4])

@@ -77,6 +77,10 @@ _anomaly.on_change(_on_anomaly)
 leaf_hooks_in_use = False
 
 
+#: A tensor input that needs no gradient, as ``Node.cuts`` records it: ``(index, shape, dtype)``.
+Cut = tuple[int, tuple[int, ...], np.dtype]
+
+
 class Node:
     """One recorded operation: the ``grad_fn`` of the tensor it produced.
 
@@ -113,6 +117,15 @@ class Node:
         "__dict__",
         "__weakref__",
     )
+    next: tuple[Any, ...]
+    out_shape: tuple[int, ...]
+    out_dtype: np.dtype
+    cuts: tuple[Cut, ...]
+    _inputs: Any  # the saved inputs (a tuple); None once freed (backward checks _freed first)
+    _retained: weakref.ReferenceType[Any] | None
+    # in ``__dict__``: set by the ops that save their output (``saves_output``)
+    out: np.ndarray
+    _output_version: list[int]
 
     # -- recording ---------------------------------------------------------
     @classmethod
@@ -177,7 +190,7 @@ class Node:
         """Record the inputs ``args`` and the output array ``out`` (see the class docstring)."""
         nxt = []
         versions = []
-        cuts = ()
+        cuts: tuple[Cut, ...] = ()
         for a in args:
             if isinstance(a, Tensor):
                 if a._requires_grad:

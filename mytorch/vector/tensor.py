@@ -109,6 +109,10 @@ class Tensor(TensorBase):
     )
 
     _engine: Any = None  # set to the ``mytorch.vector`` module on import
+    # slots set only on some tensors (read with getattr)
+    _view_src: tuple[Any, Any, Any]  # a view's (base, redo, write_back)
+    _views: Any  # a weakref.WeakSet of the views made while recording
+    _grad_hooks: dict[Any, Any]  # a leaf's register_hook hooks
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self._data = np.array(as_array(data, _dtype.as_dtype(dtype)), copy=True)
@@ -623,5 +627,5 @@ def _seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
         g.fill(1)  # np.ones, without its two Python-level calls
         return Tensor._wrap(g) if create_graph else g
     check_backward_gradient(t, gradient)
-    g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(as_array(gradient, t.dtype))
-    return g if create_graph else g._data
+    seed = gradient if isinstance(gradient, Tensor) else Tensor._wrap(as_array(gradient, t.dtype))
+    return seed if create_graph else seed._data

@@ -80,7 +80,7 @@ class DotGraph:
         """Default attributes for every later ``node`` or ``edge`` (``kind``)."""
         self._lines.append(f"\t{kind} [{_attrs(attrs)}]\n")
 
-    def node(self, node_id: str, indent: int = 1, **attrs: str) -> None:
+    def node(self, node_id: str, indent: int = 1, /, **attrs: str) -> None:
         """Add a node; ``attrs`` are DOT attributes (``label``, ``shape``, ``style``...)."""
         self.num_nodes += 1
         tabs = "\t" * indent

@@ -210,12 +210,12 @@ class Plan:
         for v in self.order:
             if not pending:
                 break
-            k = unit_of.get(id(v))
-            if k is None or units[k]["kind"] != "op":
+            op_unit = unit_of.get(id(v))
+            if op_unit is None or units[op_unit]["kind"] != "op":
                 continue
             hits = pending.intersection(map(id, v._prev))
             if hits:
-                c = self._unit(("const", k), "const", "no grad")
+                c = self._unit(("const", op_unit), "const", "no grad")
                 for key in sorted(hits, key=lambda i: self.pos[i]):
                     unit_of[key] = c
                     units[c]["members"].append(constants[key])
@@ -427,7 +427,9 @@ class _Writer:
             elif u["kind"] == "leaf" and self.plan.grad_missing(members[0]):
                 lines.append("grad None")
             else:
-                lines.append(f"grad norm {fmt(self.unit_grad[k])}")
+                norm = self.unit_grad[k]
+                assert norm is not None  # only constant units have no gradient norm
+                lines.append(f"grad norm {fmt(norm)}")
         if cut:
             attrs = dict(NO_GRAD_NODE)
         elif u["kind"] == "leaf":

@@ -209,7 +209,8 @@ def build(
         if grad_placeholder:
             lines.append(GRAD_PLACEHOLDER)
         elif show_grad and (grads[key] is not None or not isinstance(n, Node)):
-            lines.append("grad None" if grads[key] is None else f"grad norm {fmt(grads[key])}")
+            grad = grads[key]
+            lines.append("grad None" if grad is None else f"grad norm {fmt(grad)}")
         if chain_rule:
             if isinstance(n, Node) and backward_rule(_name(n)):
                 lines.append(backward_rule(_name(n)))

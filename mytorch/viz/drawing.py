@@ -76,7 +76,7 @@ def _build(
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir={rankdir!r}: expected 'LR', 'RL', 'TB' or 'BT'")
     kind, roots, tensors = _split_roots(root)
-    style = dict(show_data=show_data, show_grad=show_grad, params=params, rankdir=rankdir,
+    style: dict[str, Any] = dict(show_data=show_data, show_grad=show_grad, params=params, rankdir=rankdir,
                  color_grads=color_grads, chain_rule=chain_rule)
     if kind == "vector":
         # One node per operation already: collapsing changes nothing.

@@ -101,7 +101,7 @@ def micro_trace(roots: list[Any]) -> Trace:
     """The trace of the micro Values ``roots``'s last backward (read off the graph)."""
     from ..micro.value import _parents
 
-    sink = _Sink(roots)
+    sink: Any = _Sink(roots)  # the graph holds Values and this one sink
     order = _graph.topological_order(sink, lambda v: v._prev if v is not sink else v.roots)
     order.pop()
     steps: list[Step] = []

@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -17,7 +17,9 @@ import mytorch
 
 from ._checks import check_tensor, full, shape_str
 
-_NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_NUMPY_MODES: dict[str, Literal["reflect", "edge", "wrap"]] = {
+    "reflect": "reflect", "replicate": "edge", "circular": "wrap",
+}
 
 
 def _pairs(input: Any, pad: Sequence[int]) -> list[tuple[int, int, int]]:
