@@ -13,7 +13,7 @@ Example:
     >>> import mytorch.vector as mt
     >>> net = mt.nn.Sequential(mt.nn.Conv2d(1, 2, 3, padding=1), mt.nn.ReLU(), mt.nn.MaxPool2d(2))
     >>> net(mt.ones(1, 1, 4, 4, requires_grad=True)).grad_fn.name()
-    'ConvReluMaxPool2DBackward'
+    'ConvReluMaxPool2DBackward0'
 """
 
 from __future__ import annotations
