@@ -35,5 +35,5 @@ class Size(tuple):
         item = tuple.__getitem__(self, index)
         return Size(item) if isinstance(index, slice) else item
 
-    def __add__(self, other: Any) -> Size:  # type: ignore[override]  # Size + tuple is a Size
+    def __add__(self, other: Any) -> Size:  # Size + tuple is a Size
         return Size(tuple(self) + tuple(other))

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import sys
 from typing import Any
 
@@ -25,7 +26,9 @@ from .tensor import Tensor
 from .value import Value  # noqa: F401
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, requires_grad: builtins.bool = False, *, device: Any = None
+) -> Tensor:
     """Make a tensor from data (copied). Floating data becomes float64 Values.
 
     Example:
@@ -38,7 +41,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def Param(data: Any, requires_grad: bool = False) -> Tensor:
+def Param(data: Any, requires_grad: builtins.bool = False) -> Tensor:
     """The seed project's ``Param``: ``tensor(data)`` (floating data is float64 Values here).
 
     Example:

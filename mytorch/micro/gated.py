@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from .. import _anomaly
@@ -58,7 +59,7 @@ def backprop(
     graph: bool,
     to_grad: Callable[[list, tuple], Any],
     from_grad: Callable[[Any, tuple], list],
-    leaf_ids: set[int] = frozenset(),
+    leaf_ids: AbstractSet[int] = frozenset(),
 ) -> dict[int, Any] | None:
     """Backward from ``roots`` with ``seeds``, stopping at ``gates``.
 

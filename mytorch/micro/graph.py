@@ -80,7 +80,7 @@ def _parents(n: Any) -> tuple:
                 f"{n.name()} were freed by the first backward. Specify retain_graph=True on the "
                 "first backward to keep them."
             )
-        return [p for p in n.next if p is not None]
+        return tuple(p for p in n.next if p is not None)
     return ()
 
 
@@ -134,7 +134,7 @@ def run_backward(
     sink = Record("sink", None, tuple(next_of(r) for r in roots))
     order = _graph.topological_order(sink, _parents)
     order.pop()  # the sink
-    leaves = [n for n in order if n.__class__ is not Record]
+    leaves: list[Any] = [n for n in order if n.__class__ is not Record]  # the leaf Tensors
     records = [n for n in order if n.__class__ is Record]
     retained = [r.retained() for r in records if r.retained is not None]
     retained = [t for t in retained if t is not None]
@@ -154,6 +154,7 @@ def run_backward(
             )
         else:
             table = _v.backprop_graph(root_values, seed_items)
+        assert table is not None  # a create_graph backward always gives its table
         grad_of = _grad_tensor_maker(table, roots, seeds)
     else:
         watched = [*leaves, *retained, *(inputs or ())]
@@ -248,7 +249,7 @@ def _grad_tensor_maker(table: dict[int, Any], roots: list[Any], seeds: list[Any]
     def grad_of(t: Any) -> Any:
         return from_items([table.get(id(v), 0.0) for v in t._values.flat], t.shape)
 
-    grad_of.from_items = from_items
+    grad_of.from_items = from_items  # type: ignore[attr-defined]  # gated backward needs both
     return grad_of
 
 

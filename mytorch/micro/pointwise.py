@@ -28,7 +28,7 @@ from .value import Value
 def value_pointwise(v: Value, name: str) -> Value:
     """``name`` of one Value (used for derivatives of derivatives)."""
     spec = POINTWISE[name]
-    x = np.float64(v.data)
+    x = np.asarray(v.data, dtype=np.float64)  # a 0-d array: the spec's functions take arrays
     derivative = 0.0 if spec.derivative is None else float(spec.derivative(x, NUMPY))
     return _v._unary(float(spec.forward(x)), name, v, derivative)
 

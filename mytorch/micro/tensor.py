@@ -79,7 +79,9 @@ _UNARY = {
     "sigmoid": Value.sigmoid,
     "relu": Value.relu,
 }
-_UNARY = {name: arrays.ufunc(fn, 1) for name, fn in _UNARY.items()}
+_UNARY_ARRAYS: dict[str, Callable[..., np.ndarray]] = {
+    name: arrays.ufunc(fn, 1) for name, fn in _UNARY.items()
+}
 _CLAMP = arrays.ufunc(_v.clamp, 3)
 _group_ids = itertools.count(1)
 
@@ -107,6 +109,9 @@ class Tensor(TensorBase):
     __slots__ = (
         "_values", "grad", "grad_fn", "_requires_grad", "_base", "_data_of", "_grad_hooks", "__weakref__",
     )
+    _base: Tensor | None  # the tensor this one is a view of
+    _data_of: Tensor | None  # for ``t.data``: the tensor its writes go to
+    _grad_hooks: dict[int, Any] | None
 
     _engine: Any = None  # set to the ``mytorch.micro`` module on import
     _location = _device.MICRO
@@ -359,7 +364,7 @@ class Tensor(TensorBase):
         if not self._is_float and op in ("neg", "abs"):
             return Tensor._wrap(np.negative(self._values) if op == "neg" else np.abs(self._values))
         values = self._float_values()
-        return self._compute(op, (self,), lambda: _UNARY[op](values))
+        return self._compute(op, (self,), lambda: _UNARY_ARRAYS[op](values))
 
     def _pointwise(self, name: str) -> Tensor:
         values = self._float_values()
@@ -694,6 +699,7 @@ class Tensor(TensorBase):
 
             inputs = list(inputs)
             results = run_backward([self], [seed], retain_graph, create_graph, inputs)
+            assert results is not None  # given inputs, run_backward returns their gradients
             for t, g in zip(inputs, results):
                 if g is not None:
                     _accumulate(t, g)
@@ -715,7 +721,8 @@ def seed_gradient(t: Tensor, gradient: Any, create_graph: bool) -> Any:
         raise TypeError("backward: gradient must be a micro Tensor, got a vector Tensor")
     check_backward_gradient(t, gradient)
     if gradient is None:
-        g = np.ones(t.shape)
-        return Tensor._wrap(arrays.to_values(g)) if create_graph else g
-    g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(_storage(as_array(gradient, np.float64)))
+        ones = np.ones(t.shape)
+        return Tensor._wrap(arrays.to_values(ones)) if create_graph else ones
+    g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(
+        _storage(as_array(gradient, np.dtype(np.float64))))
     return g if create_graph else np.asarray(g._data, dtype=np.float64)

@@ -84,6 +84,8 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "_op", "_group", "_a", "_da", "_b", "_db", "_rest", "_drest")
+    _a: Value | None  # the first parent (None for a leaf)
+    _b: Value | None  # the second parent (None for a leaf or a unary node)
 
     def __init__(self, data: Any, _children: Sequence[Value] = (), _op: str = "",
                  _local: Sequence[float] = ()) -> None:
@@ -274,7 +276,7 @@ def _unary(data: float, op: str, a: Value, da: float) -> Value:
     return _binary(data, op, a, da, None, 0.0)
 
 
-def _binary(data: float, op: str, a: Value, da: float, b: Value, db: float) -> Value:
+def _binary(data: float, op: str, a: Value, da: float, b: Value | None, db: float) -> Value:
     """A node with parents ``a``, ``b`` and local derivatives ``da``, ``db``."""
     out = _new(Value)
     out.data = data
@@ -435,12 +437,14 @@ def backprop(roots: Sequence[Value], seeds: Sequence[float], also_zero: Sequence
 # ------------------------------------------------------------ create_graph: derivatives as Values
 def _pow_locals(node: Value) -> tuple:
     a = node._a
+    assert a is not None  # a ** k node has its base as first parent
     k = float(node._op[2:])  # the exponent is in the label, "**2"
     return (k * a ** (k - 1),) if k != 0 else (0.0,)
 
 
 def _power_locals(node: Value) -> tuple:
     a, b = node._a, node._b
+    assert a is not None and b is not None  # a ** b of two Values has both parents
     d_base = b * a ** (b - 1.0) if b.data != 0 else 0.0
     if a.data > 0:
         return (d_base, node * a.log())

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import sys
 from typing import Any
 
@@ -23,7 +24,9 @@ from . import autograd, fused  # noqa: F401
 from .tensor import Tensor
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, requires_grad: builtins.bool = False, *, device: Any = None
+) -> Tensor:
     """Make a tensor from data (copied). Python floats take the default dtype.
 
     Example:
@@ -36,7 +39,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def Param(data: Any, requires_grad: bool = False) -> Tensor:
+def Param(data: Any, requires_grad: builtins.bool = False) -> Tensor:
     """The seed project's ``Param``: ``tensor(data)`` with floating data in the default dtype.
 
     The seed fed numpy's float64 arrays straight into its layers. Like PyTorch, this

@@ -66,7 +66,7 @@ class _UserNode(_node.Node):
             for g_i in grads
         )
 
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self.fn.__name__ + "Backward"
 
     def free(self) -> None:
@@ -95,7 +95,7 @@ class _Unpack(_node.Node):
         parts = [before, g.reshape(-1), after]
         return (Tensor._cat(parts, 0),)
 
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self.owner.name()
 
     def free(self) -> None:

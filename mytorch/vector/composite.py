@@ -43,10 +43,15 @@ class _Input(Node):
 class Composite(Node):
     """One node for a composite op; its name is set per call (``_label``)."""
 
+    inner: Any  # the output of the hidden inner graph
+    starts: list[Any]  # where the inner backward stops (the inputs)
+    wanted: tuple[bool, ...]  # which inputs get a gradient
+
     def backward(self, g: Any) -> tuple:
         grads = run_backward(
             [self.inner.grad_fn], [g], True, dual._is_tensor(g), self.starts, stop_at_inputs=True
         )
+        assert grads is not None  # run_backward returns the inputs' gradients when given inputs
         it = iter(grads)
         return tuple(next(it) if wanted else None for wanted in self.wanted)
 

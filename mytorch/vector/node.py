@@ -82,6 +82,8 @@ Cut = tuple[int, tuple[int, ...], np.dtype]
 
 
 class Node:
+    _torch_name: str  # PyTorch's name for this node class (set by __init_subclass__)
+    _label: str  # PyTorch's name for this call, when it depends on the call (a slot, maybe unset)
     """One recorded operation: the ``grad_fn`` of the tensor it produced.
 
     Subclasses set ``saves_inputs = True`` when their backward reads the
