@@ -51,7 +51,19 @@ def from_rows(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 class CrossEntropyNode(Node):
-    """cross_entropy(logits, target) with weight, ignore_index, reduction and label_smoothing."""
+    """cross_entropy(logits, target) with weight, ignore_index, reduction and label_smoothing.
+
+    With class-index targets and no smoothing PyTorch records two nodes, ``NllLossBackward0``
+    over ``LogSoftmaxBackward0``; this one node is named ``NllLossBackward0`` then (by the
+    caller, ``_label``) and its ``next_functions`` show the log-softmax step as
+    ``LogSoftmaxView``, so a walk over ``grad_fn`` reads as in PyTorch.
+    """
+
+    @property
+    def next_functions(self) -> tuple:
+        if getattr(self, "_label", "").startswith("NllLoss"):
+            return ((LogSoftmaxView(self), 0),)
+        return Node.next_functions.fget(self)  # type: ignore[attr-defined]
 
     saves_inputs = True
     fresh_grads = True
@@ -192,6 +204,24 @@ class CrossEntropyNode(Node):
             return grad.reshape(*moved).permute(*back), None, None
         return grad.reshape(*self.in_shape), None, None
 
+
+
+class LogSoftmaxView:
+    """The log-softmax step inside a fused cross-entropy node, as PyTorch's ``LogSoftmaxBackward0``
+    shows in ``next_functions`` (a view for walking the graph: backward runs in the fused node)."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def name(self) -> str:
+        return "LogSoftmaxBackward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        return Node.next_functions.fget(self.node)  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"<LogSoftmaxBackward0 object at {hex(id(self))}>"
 
 
 class NllLossNode(Node):
