@@ -202,7 +202,7 @@ def test_float32_stays_float32_on_the_composite_paths(name, monkeypatch):
 def test_fused_ops_record_their_own_nodes():
     """The float32 cases above ran the fused kernels, not the composites."""
     names = {"linear": "LinearNode", "conv2d": "Conv2dNode", "max_pool2d": "MaxPool2dNode",
-             "avg_pool2d": "AvgPool2dNode", "cross_entropy": "NllLossNode"}  # the fused kernels' nodes
+             "avg_pool2d": "AvgPool2dNode", "cross_entropy": "CrossEntropyNode"}  # the fused kernels' nodes
     for op, node in names.items():
         fn, arrays = OPS[op]
         out = fn(*[mt.tensor(a, requires_grad=True) for a in arrays])
