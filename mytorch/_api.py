@@ -7,7 +7,7 @@ share one definition and one signature.
 Example:
     >>> import mytorch.vector as mt
     >>> mt.manual_seed(0); mt.zeros(2, 3).shape
-    (2, 3)
+    mytorch.Size([2, 3])
 """
 
 from __future__ import annotations

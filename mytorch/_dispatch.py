@@ -11,7 +11,7 @@ Example:
     >>> mytorch.zeros(2, device="micro").device, mytorch.ones(2).device
     (device(type='micro'), device(type='cpu'))
     >>> mytorch.stack([mytorch.ones(2, device="micro")] * 2).shape
-    (2, 2)
+    mytorch.Size([2, 2])
 """
 
 from __future__ import annotations

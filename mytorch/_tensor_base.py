@@ -82,7 +82,7 @@ def broadcast_shapes(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[i
         return np.broadcast_shapes(a, b)
     except ValueError:
         raise ShapeError(
-            f"{op}: shapes {a} and {b} cannot be broadcast together (sizes must match or be 1, "
+            f"{op}: shapes {tuple(a)} and {tuple(b)} cannot be broadcast together (sizes must match or be 1, "
             "aligned from the last dimension)"
         ) from None
 

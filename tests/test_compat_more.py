@@ -25,6 +25,7 @@ def test_size_and_nelement_as_pytorch(mt):
     assert s.numel() == ts.numel() and x.nelement() == tx.nelement() == x.numel()
     assert repr(s[1:]) == repr(ts[1:]).replace("torch.", "mytorch.") and s[0] == ts[0]
     assert isinstance(s + (5,), mytorch.Size) and x.size(-1) == tx.size(-1) == 2
+    assert repr(x.shape) == repr(tx.shape).replace("torch.", "mytorch.") and x.shape == (3, 4, 2)
 
 
 CASES = {

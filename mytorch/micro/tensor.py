@@ -44,6 +44,7 @@ from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks, _promotion, 
 from .._errors import ShapeError
 from .._graph import _mode
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
+from .._size import Size
 from .._tensor_base import (
     TensorBase,
     broadcast_shapes,
@@ -243,8 +244,9 @@ class Tensor(TensorBase):
         self._requires_grad = bool(value)
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._values.shape
+    def shape(self) -> Size:
+        """The dims, as a ``mytorch.Size`` (a tuple), as PyTorch's ``torch.Size``."""
+        return Size(self._values.shape)
 
     @property
     def dtype(self) -> np.dtype:

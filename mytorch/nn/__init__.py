@@ -9,7 +9,7 @@ Example:
     >>> mt.manual_seed(0)
     >>> net = mt.nn.Sequential(mt.nn.Linear(13, 32), mt.nn.ReLU(), mt.nn.Linear(32, 1))
     >>> net(mt.zeros(4, 13)).shape
-    (4, 1)
+    mytorch.Size([4, 1])
 """
 
 from . import functional, init

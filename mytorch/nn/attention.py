@@ -8,7 +8,7 @@ Example:
     >>> mha = mt.nn.MultiheadAttention(8, 2, batch_first=True)
     >>> out, weights = mha(mt.zeros(3, 5, 8), mt.zeros(3, 5, 8), mt.zeros(3, 5, 8))
     >>> out.shape, weights.shape
-    ((3, 5, 8), (3, 5, 5))
+    (mytorch.Size([3, 5, 8]), mytorch.Size([3, 5, 5]))
 """
 
 from __future__ import annotations

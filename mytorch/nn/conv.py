@@ -4,7 +4,7 @@ Example:
     >>> import mytorch.vector as mt
     >>> conv = mt.nn.Conv2d(3, 8, 3, padding=1)
     >>> conv, conv(mt.zeros(2, 3, 28, 28)).shape
-    (Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)), (2, 8, 28, 28))
+    (Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)), mytorch.Size([2, 8, 28, 28]))
 """
 
 from __future__ import annotations

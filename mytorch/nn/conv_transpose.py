@@ -4,7 +4,7 @@ Example:
     >>> import mytorch.vector as mt
     >>> up = mt.nn.ConvTranspose2d(8, 3, 2, stride=2)
     >>> up, up(mt.zeros(1, 8, 4, 4)).shape
-    (ConvTranspose2d(8, 3, kernel_size=(2, 2), stride=(2, 2)), (1, 3, 8, 8))
+    (ConvTranspose2d(8, 3, kernel_size=(2, 2), stride=(2, 2)), mytorch.Size([1, 3, 8, 8]))
 """
 
 from __future__ import annotations

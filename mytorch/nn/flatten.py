@@ -3,7 +3,7 @@
 Example:
     >>> import mytorch.vector as mt
     >>> mt.nn.Flatten()(mt.zeros(2, 3, 4)).shape
-    (2, 12)
+    mytorch.Size([2, 12])
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Example:
     >>> import mytorch.vector as mt
     >>> mt.manual_seed(0); layer = mt.nn.Linear(13, 32)
     >>> layer, layer(mt.zeros(4, 13)).shape
-    (Linear(in_features=13, out_features=32, bias=True), (4, 32))
+    (Linear(in_features=13, out_features=32, bias=True), mytorch.Size([4, 32]))
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Example:
     >>> import mytorch.vector as mt
     >>> emb = mt.nn.Embedding(10, 3, padding_idx=0)
     >>> emb, emb(mt.tensor([[0, 2]])).shape
-    (Embedding(10, 3, padding_idx=0), (1, 2, 3))
+    (Embedding(10, 3, padding_idx=0), mytorch.Size([1, 2, 3]))
 """
 
 from __future__ import annotations

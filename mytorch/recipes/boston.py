@@ -168,7 +168,7 @@ def load_model(engine: ModuleType, path: str) -> Any:
         >>> path = os.path.join(tempfile.mkdtemp(), "boston_model.npz")
         >>> mytorch.save(seed_model(mt).state_dict(), path)
         >>> load_model(mt, path).l4.weight.shape
-        (1, 32)
+        mytorch.Size([1, 32])
     """
     from ..serialization import load
 

@@ -159,7 +159,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Any:  #
     Example:
         >>> import mytorch.vector as mt
         >>> linear(mt.ones(2, 3), mt.ones(4, 3), mt.zeros(4)).shape
-        (2, 4)
+        mytorch.Size([2, 4])
     """
     if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
         return NotImplemented
@@ -198,7 +198,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     Example:
         >>> import mytorch.vector as mt
         >>> conv2d(mt.ones(1, 1, 3, 3), mt.ones(2, 1, 2, 2)).shape
-        (1, 2, 2, 2)
+        mytorch.Size([1, 2, 2, 2])
     """
     return _conv(2, input, weight, bias, stride, padding, dilation, groups)
 

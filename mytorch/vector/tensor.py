@@ -22,6 +22,7 @@ import numpy as np
 from .. import _anomaly, _device, _dtype, _grad_fn, _graph, _hooks, _promotion, _repr
 from .._errors import ShapeError
 from .._indexing import as_view_index, is_basic_index, torch_index_steps
+from .._size import Size
 from .._tensor_base import (
     _NUMERIC_KINDS,
     TensorBase,
@@ -171,8 +172,9 @@ class Tensor(TensorBase):
         self._requires_grad = bool(value)
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        """The dims, as a ``mytorch.Size`` (a tuple), as PyTorch's ``torch.Size``."""
+        return Size(self._data.shape)
 
     @property
     def dtype(self) -> np.dtype:
