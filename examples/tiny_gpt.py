@@ -10,7 +10,8 @@ Run:
     python examples/tiny_gpt.py --steps 1000 --sample 200
 
 With the defaults (seed 0, 300 steps, batch 16 x 32 characters, 29k parameters) this prints
-train loss 1.83 and val loss 1.98 (measured; the uniform baseline is ln(43) = 3.76), ~24 ms a step.
+train loss 1.83 and val loss 1.98 (measured; the uniform baseline is ln(43) = 3.76), about 5 ms
+a step (1.1x PyTorch; BENCHMARKS.md, tiny_gpt).
 """
 
 from __future__ import annotations
