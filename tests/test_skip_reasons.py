@@ -43,3 +43,14 @@ def test_data_skips_name_the_file_and_the_env_var_not_shared_data():
         assert "../shared/data" not in line and "MYTORCH_TEST_DATA" in line, line
     assert any("boston.txt" in line for line in skip_lines)
     assert any("t10k-images-idx3-ubyte.gz" in line for line in skip_lines)
+
+
+def test_no_test_file_needs_torch_to_be_collected():
+    """The README's second command runs without PyTorch: a file that imports it at top level
+    (instead of ``pytest.importorskip("torch")``) would stop the whole run at collection."""
+    def before_the_skip(text: str) -> str:  # what runs before ``torch = pytest.importorskip("torch")``
+        return text.split('pytest.importorskip("torch")')[0]
+
+    offenders = [p.name for p in sorted(TESTS.rglob("*.py"))
+                 if re.search(r"^(import torch|from torch\b)", before_the_skip(p.read_text()), flags=re.M)]
+    assert offenders == [], f"import torch at top level (use pytest.importorskip): {offenders}"
