@@ -143,4 +143,9 @@ def test_micrograd_nn_runs_micrograds_demo_loop_with_the_same_numbers():
                 p.data += -0.05 * p.grad
             run.append(loss.data)
         losses.append((run, repr(model), len(model.parameters())))
-    assert losses[0] == losses[1] and losses[1][0][-1] < losses[1][0][0]
+    # micrograd's topological order follows set iteration (object ids), so the order its gradients
+    # accumulate in, and their last bits, vary from run to run: equal to float64 rounding
+    (ref, ref_repr, ref_n), (ours, ours_repr, ours_n) = losses
+    assert (ref_repr, ref_n) == (ours_repr, ours_n)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12)
+    assert ours[-1] < ours[0]
